@@ -1,0 +1,1 @@
+"""Streamlit-free domain logic: review store, ratings, trends, imports."""

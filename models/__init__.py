@@ -1,0 +1,1 @@
+"""One package per model: load, predict, train, evaluate, plus its artifacts."""

@@ -1,0 +1,97 @@
+"""python -m models.sentiment {train,evaluate,predict,baseline} — see README."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .model import DEFAULT_DIR
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.sentiment", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train the ULMFiT classifier on an aclImdb CSV folder")
+    train.add_argument("--data", type=Path, required=True, help="folder with imdb_train.csv.xz (+ imdb_unsup.csv.xz)")
+    train.add_argument("--config", choices=["small", "full", "tiny"], default="small")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoints in --work")
+    train.add_argument("--work", type=Path, default=Path("work/sentiment"), help="checkpoints and caches")
+    train.add_argument("--out", type=Path, default=DEFAULT_DIR, help="where the finished artifacts go")
+    train.add_argument("--lm-tokens", type=int, help="override the recipe's language-model token budget")
+
+    evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label)")
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--limit", type=int, help="score a seeded random sample of N rows")
+    evaluate.add_argument("--model", type=Path, default=DEFAULT_DIR)
+    evaluate.add_argument("--record", metavar="NAME", help="store the result in the model card under NAME")
+
+    predict = commands.add_parser("predict", help="one JSON line per text")
+    predict.add_argument("texts", nargs="+")
+    predict.add_argument("--model", type=Path, default=DEFAULT_DIR)
+
+    baseline = commands.add_parser("baseline", help="TF-IDF + logistic regression: train on one CSV, score another")
+    baseline.add_argument("--train", type=Path, required=True)
+    baseline.add_argument("--test", type=Path, required=True)
+    baseline.add_argument("--limit", type=int)
+
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def run_train(args) -> int:
+    from .config import recipe
+    from .train import Trainer
+
+    overrides = {} if args.lm_tokens is None else {"lm_tokens": args.lm_tokens}
+    card = Trainer(args.data, recipe(args.config, **overrides), args.out, args.work, resume=args.resume).run()
+    print(json.dumps(dict(out=str(args.out), **card["metrics"])))
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from . import artifacts
+    from .evaluate import evaluate, read_labelled
+    from .model import SentimentModel
+
+    model = SentimentModel.load(args.model)
+    result = evaluate(lambda texts: [int(r.label == "pos") for r in model.predict(texts)],
+                      read_labelled(args.data, args.limit))
+    result = dict(result, data=str(args.data), model=model.version)
+    if args.record:
+        card = artifacts.read_card(args.model)
+        card.setdefault("metrics", {})[args.record] = result
+        (args.model / artifacts.CARD_JSON).write_text(json.dumps(card, indent=2) + "\n")
+        (args.model / artifacts.CARD_MD).write_text(artifacts.render_card(card))
+    print(json.dumps(result))
+    return 0
+
+
+def run_predict(args) -> int:
+    from .model import SentimentModel
+
+    model = SentimentModel.load(args.model)
+    for text, result in zip(args.texts, model.predict(args.texts)):
+        print(json.dumps(dict(text=text[:80], **result.to_dict())))
+    return 0
+
+
+def run_baseline(args) -> int:
+    from .baseline import train_baseline
+    from .evaluate import evaluate, read_labelled
+
+    pipeline = train_baseline(args.train)
+    result = evaluate(lambda texts: pipeline.predict(texts).tolist(), read_labelled(args.test, args.limit))
+    print(json.dumps(dict(result, model="tfidf-bigram-logreg")))
+    return 0
+
+
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "baseline": run_baseline}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Training recipes as plain data. `small` trains on 2 CPU cores in about 1.5 hours; `full` is the
+ULMFiT-size AWD-LSTM meant for a GPU."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    vocab_size: int = 12_000
+    emb_sz: int = 256
+    n_hid: int = 512
+    n_layers: int = 2
+    # truncation of each review (tokens kept from the start and from the end)
+    head: int = 64
+    tail: int = 320
+    # language-model phase
+    lm_tokens: int = 7_000_000      # tokens of train+unsup text seen by the LM (0 skips the phase)
+    lm_epochs: int = 1
+    lm_lr: float = 1e-2
+    lm_drop_mult: float = 0.3
+    lm_bs: int = 64
+    bptt: int = 72
+    # classifier phase: (layer groups left trainable, epochs, top learning rate); -1 = all
+    clas_stages: tuple[tuple[int, int, float], ...] = ((1, 1, 2e-2), (2, 1, 1e-2), (3, 1, 5e-3), (-1, 2, 1e-3))
+    clas_drop_mult: float = 0.5
+    clas_bs: int = 64
+    valid_fraction: float = 0.05
+    bf16: bool = True               # bf16 autocast on CPUs with AMX; weights stay fp32
+    seed: int = 42
+
+    def awd_lstm_config(self, classifier: bool) -> dict:
+        from fastai.text.all import awd_lstm_clas_config, awd_lstm_lm_config
+
+        base = dict(awd_lstm_clas_config if classifier else awd_lstm_lm_config)
+        base.update(emb_sz=self.emb_sz, n_hid=self.n_hid, n_layers=self.n_layers)
+        return base
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+RECIPES = {
+    "small": Recipe(name="small"),
+    "full": Recipe(name="full", vocab_size=30_000, emb_sz=400, n_hid=1152, n_layers=3, head=128, tail=1312,
+                   lm_tokens=60_000_000, lm_epochs=10, lm_lr=2e-3, lm_drop_mult=1.0, bf16=False,
+                   clas_stages=((1, 1, 2e-2), (2, 1, 1e-2), (3, 1, 5e-3), (-1, 2, 1e-3))),
+    # seconds-long recipe for tests and smoke runs
+    "tiny": Recipe(name="tiny", vocab_size=300, emb_sz=16, n_hid=24, n_layers=2, head=16, tail=48,
+                   lm_tokens=20_000, lm_lr=1e-2, lm_bs=8, bptt=16, clas_bs=16, bf16=False,
+                   clas_stages=((1, 1, 2e-2), (-1, 2, 5e-3))),
+}
+
+
+def recipe(name: str, **overrides) -> Recipe:
+    return replace(RECIPES[name], **overrides)

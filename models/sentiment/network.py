@@ -1,0 +1,23 @@
+"""The AWD-LSTM networks (fastai's), built from a recipe and a vocabulary size."""
+from __future__ import annotations
+
+from torch import nn
+
+from .config import Recipe
+from .text import PAD
+
+
+def classifier(recipe: Recipe, vocab_size: int, drop_mult: float | None = None) -> nn.Module:
+    from fastai.text.all import AWD_LSTM, get_text_classifier
+
+    return get_text_classifier(AWD_LSTM, vocab_size, 2, seq_len=recipe.bptt,
+                               config=recipe.awd_lstm_config(classifier=True),
+                               drop_mult=recipe.clas_drop_mult if drop_mult is None else drop_mult,
+                               pad_idx=PAD, max_len=recipe.head + recipe.tail)
+
+
+def language_model(recipe: Recipe, vocab_size: int) -> nn.Module:
+    from fastai.text.all import AWD_LSTM, get_language_model
+
+    return get_language_model(AWD_LSTM, vocab_size, config=recipe.awd_lstm_config(classifier=False),
+                              drop_mult=recipe.lm_drop_mult)

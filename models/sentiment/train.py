@@ -1,0 +1,242 @@
+"""ULMFiT on IMDB with fastai: an AWD-LSTM language model on train + unlabelled reviews, then a
+classifier fine-tuned from its encoder with gradual unfreezing. The test split is never read here.
+
+Every phase checkpoints into `work_dir` (safetensors + progress.json), so `--resume` continues
+after the last finished phase.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file, load_model, save_file, save_model
+
+from tokenizers import Tokenizer
+
+from . import artifacts, smollm2
+from .config import Recipe
+from .text import BOS, PAD, SPECIALS, ReviewTokenizer, truncate
+
+EMB_INIT_STD = 0.1
+
+
+def read_imdb(data_dir: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Labelled train reviews (text, label 0/1) and unlabelled texts; the test split stays unread."""
+    train = pd.read_csv(data_dir / "imdb_train.csv.xz", usecols=["text", "label"])
+    train["label"] = (train["label"] == "pos").astype(int)
+    unsup_path = data_dir / "imdb_unsup.csv.xz"
+    unsup = pd.read_csv(unsup_path, usecols=["text"])["text"].tolist() if unsup_path.exists() else []
+    return train, unsup
+
+
+class BF16Autocast:
+    """fastai callback: forward pass and loss under CPU bf16 autocast; backward and weights in fp32.
+    (fastai's MixedPrecision is CUDA-only.)"""
+
+    def __new__(cls):
+        from fastai.callback.core import Callback
+
+        class _BF16(Callback):
+            order = 15
+
+            def before_batch(self):
+                self.ctx = torch.autocast("cpu", dtype=torch.bfloat16)
+                self.ctx.__enter__()
+
+            def after_loss(self):
+                self._exit()
+
+            def after_batch(self):
+                self._exit()
+
+            def _exit(self):
+                if getattr(self, "ctx", None) is not None:
+                    self.ctx.__exit__(None, None, None)
+                    self.ctx = None
+
+        return _BF16()
+
+
+class Trainer:
+    def __init__(self, data_dir: Path, recipe: Recipe, out_dir: Path, work_dir: Path, resume: bool = False):
+        self.data_dir, self.recipe, self.out_dir, self.work_dir = data_dir, recipe, out_dir, work_dir
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.progress_path = work_dir / "progress.json"
+        self.progress = json.loads(self.progress_path.read_text()) if resume and self.progress_path.exists() else {}
+        if self.progress.get("recipe") not in (None, recipe.to_dict()):
+            raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
+        self.progress["recipe"] = recipe.to_dict()
+        self.rng = np.random.default_rng(recipe.seed)
+        torch.manual_seed(recipe.seed)
+
+    def _save_progress(self, **updates) -> None:
+        self.progress.update(updates)
+        self.progress_path.write_text(json.dumps(self.progress, indent=2))
+
+    def _callbacks(self) -> list:
+        return [BF16Autocast()] if self.recipe.bf16 else []
+
+    # ---- data -------------------------------------------------------------------------------
+    def tokenize(self) -> tuple[ReviewTokenizer, list[np.ndarray], np.ndarray, int]:
+        """Token ids of every train and unlabelled review (cached), labels, and the number of labelled."""
+        tok_json = self.work_dir / "tokenizer.json"
+        if not tok_json.exists():
+            smollm2.export_tokenizer(self.work_dir)
+        bpe = Tokenizer.from_file(str(tok_json))
+        train, unsup = read_imdb(self.data_dir)
+        cache = self.work_dir / "tokens.npz"
+        vocab_path = self.work_dir / "vocab.json"
+        if cache.exists() and vocab_path.exists():
+            tokenizer = ReviewTokenizer(bpe, json.loads(vocab_path.read_text()))
+            data = np.load(cache)
+            ids = np.split(data["ids"], data["offsets"][1:-1])
+        else:
+            t0 = time.time()
+            tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size)
+            ids = [tokenizer.from_bpe(x) for x in bpe_ids]
+            offsets = np.cumsum([0] + [len(x) for x in ids])
+            np.savez(cache, ids=np.concatenate(ids), offsets=offsets)
+            vocab_path.write_text(json.dumps(tokenizer.vocab))
+            print(f"tokenised {len(ids):,} reviews ({offsets[-1]:,} tokens) in {time.time() - t0:.0f}s", flush=True)
+        return tokenizer, ids, train["label"].to_numpy(), len(train)
+
+    def split(self, n_labelled: int) -> tuple[np.ndarray, np.ndarray]:
+        order = self.rng.permutation(n_labelled)
+        n_valid = int(n_labelled * self.recipe.valid_fraction)
+        return order[n_valid:], order[:n_valid]
+
+    # ---- embeddings ---------------------------------------------------------------------------
+    def pretrained_embeddings(self, tokenizer: ReviewTokenizer) -> torch.Tensor:
+        """SmolLM2's rows for our vocabulary, PCA-projected to emb_sz and rescaled."""
+        table = torch.from_numpy(smollm2.token_embeddings())
+        rows = [tokenizer.bpe.token_to_id(t) for t in tokenizer.vocab]
+        emb = torch.stack([table[r] if r is not None and i >= len(SPECIALS) else table.mean(0)
+                           for i, r in enumerate(rows)])
+        emb = emb - emb.mean(0)
+        if self.recipe.emb_sz < emb.shape[1]:
+            _, _, v = torch.pca_lowrank(emb, q=self.recipe.emb_sz, center=False)
+            emb = emb @ v
+        elif self.recipe.emb_sz > emb.shape[1]:
+            emb = torch.cat([emb, torch.randn(emb.shape[0], self.recipe.emb_sz - emb.shape[1]) * emb.std()], 1)
+        return (emb / emb.std() * EMB_INIT_STD).contiguous()
+
+    # ---- phases --------------------------------------------------------------------------------
+    def train_language_model(self, tokenizer, ids, lm_docs: np.ndarray) -> dict[str, torch.Tensor]:
+        """Train the AWD-LSTM LM on a token budget of review text; return its encoder weights."""
+        from fastai.text.all import (AWD_LSTM, DataLoaders, LMDataLoader, Perplexity, accuracy,
+                                     language_model_learner)
+
+        r = self.recipe
+        checkpoint = self.work_dir / "lm_encoder.safetensors"
+        if self.progress.get("lm_done") and checkpoint.exists():
+            print("language model: resuming from checkpoint", flush=True)
+            return load_file(str(checkpoint))
+        docs = [torch.as_tensor(np.concatenate([[BOS], ids[i]])) for i in self.rng.permutation(lm_docs)]
+        n_valid = max(1, len(docs) // 100)
+        valid, pool = docs[:n_valid], docs[n_valid:]
+        lengths = np.cumsum([len(d) for d in pool])
+        train = pool[:max(1, int(np.searchsorted(lengths, r.lm_tokens)))]
+        print(f"language model: {sum(map(len, train)):,} training tokens, {sum(map(len, valid)):,} validation",
+              flush=True)
+        dls = DataLoaders(LMDataLoader(train, bs=r.lm_bs, seq_len=r.bptt, shuffle=True),
+                          LMDataLoader(valid, bs=r.lm_bs, seq_len=r.bptt))
+        dls.vocab = tokenizer.vocab
+        learn = language_model_learner(dls, AWD_LSTM, config=r.awd_lstm_config(classifier=False),
+                                       drop_mult=r.lm_drop_mult, pretrained=False,
+                                       metrics=[accuracy, Perplexity()], cbs=self._callbacks())
+        with torch.no_grad():
+            learn.model[0].encoder.weight.copy_(self.pretrained_embeddings(tokenizer))
+        t0 = time.time()
+        learn.fit_one_cycle(r.lm_epochs, r.lm_lr)
+        encoder = {k: v.clone() for k, v in learn.model[0].state_dict().items()}
+        save_file(encoder, str(checkpoint))
+        val_loss, val_acc, val_ppl = (float(x) for x in learn.validate())
+        self._save_progress(lm_done=True, lm_seconds=round(time.time() - t0),
+                            lm_metrics=dict(valid_loss=val_loss, valid_accuracy=val_acc, valid_perplexity=val_ppl),
+                            lm_train_tokens=int(sum(map(len, train))))
+        return encoder
+
+    def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:
+        from fastai.text.all import (AWD_LSTM, CrossEntropyLossFlat, DataLoaders, SortedDL, accuracy,
+                                     pad_input_chunk, text_classifier_learner)
+        from functools import partial
+
+        r = self.recipe
+
+        def items(idx):
+            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [BOS]) for i in idx]
+            return [(s, torch.tensor(labels[i])) for s, i in zip(seqs, idx)], [len(s) for s in seqs]
+
+        (train_items, train_lens), (valid_items, valid_lens) = items(train_idx), items(valid_idx)
+        pad = partial(pad_input_chunk, pad_idx=PAD, pad_first=True, seq_len=r.bptt)
+        dls = DataLoaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True),
+                          SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad))
+        dls.vocab, dls.c = tokenizer.vocab, 2
+        learn = text_classifier_learner(dls, AWD_LSTM, seq_len=r.bptt, config=r.awd_lstm_config(classifier=True),
+                                        drop_mult=r.clas_drop_mult, pretrained=False, max_len=r.head + r.tail,
+                                        loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=self._callbacks())
+        encoder_module = learn.model[0].module
+        if encoder is not None:
+            encoder_module.load_state_dict(encoder)
+        else:
+            with torch.no_grad():
+                encoder_module.encoder.weight.copy_(self.pretrained_embeddings(tokenizer))
+        stages_done = self.progress.get("clas_stages_done", 0)
+        if stages_done:
+            load_model(learn.model, str(self.work_dir / f"clas_stage{stages_done}.safetensors"), device="cpu")
+            print(f"classifier: resuming after stage {stages_done}", flush=True)
+        seconds = self.progress.get("clas_seconds", 0)
+        for n, (groups, epochs, lr) in enumerate(r.clas_stages, start=1):
+            if n <= stages_done:
+                continue
+            learn.unfreeze() if groups == -1 else learn.freeze_to(-groups)
+            t0 = time.time()
+            learn.fit_one_cycle(epochs, slice(lr / 2.6 ** 4, lr) if groups != 1 else lr)
+            seconds += time.time() - t0
+            save_model(learn.model, str(self.work_dir / f"clas_stage{n}.safetensors"))
+            self._save_progress(clas_stages_done=n, clas_seconds=round(seconds))
+        valid_loss, valid_acc = (float(x) for x in learn.validate())
+        return learn.model, dict(valid_loss=valid_loss, valid_accuracy=valid_acc, n_valid=len(valid_idx))
+
+    # ---- the whole recipe ----------------------------------------------------------------------
+    def run(self) -> dict:
+        t_start = time.time()
+        tokenizer, ids, labels, n_labelled = self.tokenize()
+        train_idx, valid_idx = self.split(n_labelled)
+        lm_docs = np.concatenate([train_idx, np.arange(n_labelled, len(ids))])
+        encoder = self.train_language_model(tokenizer, ids, lm_docs) if self.recipe.lm_tokens else None
+        model, valid_metrics = self.train_classifier(tokenizer, ids, labels, train_idx, valid_idx, encoder)
+        return self.export(model, tokenizer, valid_metrics, len(train_idx), time.time() - t_start)
+
+    def export(self, model: torch.nn.Module, tokenizer: ReviewTokenizer, valid_metrics: dict, n_train: int,
+               seconds: float) -> dict:
+        out = self.out_dir
+        out.mkdir(parents=True, exist_ok=True)
+        save_model(model.eval(), str(out / artifacts.WEIGHTS))
+        tokenizer.bpe.save(str(out / artifacts.TOKENIZER))
+        (out / artifacts.VOCAB).write_text(json.dumps(tokenizer.vocab))
+        (out / artifacts.RECIPE).write_text(json.dumps(self.recipe.to_dict(), indent=2))
+        n_params = sum(p.numel() for p in model.parameters())
+        card = dict(
+            name=f"ReelPulse AWD-LSTM sentiment classifier ({self.recipe.name})",
+            version=f"awd-lstm-{self.recipe.name}-{time.strftime('%Y%m%d-%H%M')}",
+            summary=("ULMFiT recipe with fastai: AWD-LSTM language model on IMDB train + unlabelled reviews "
+                     "(input embeddings initialised from SmolLM2-135M's token embeddings, PCA-projected), "
+                     "then a concat-pooling classifier fine-tuned with gradual unfreezing. "
+                     "Tokenizer: SmolLM2's byte-level BPE (Apache-2.0) reduced to the most frequent tokens."),
+            data=dict(source="aclImdb v1 (Maas et al., 2011)", classifier_train_reviews=n_train,
+                      language_model_tokens=self.progress.get("lm_train_tokens"),
+                      validation="5% of the labelled train split; the test split is never used in training"),
+            recipe=self.recipe.to_dict(),
+            training=dict(seconds_total=round(seconds), lm_seconds=self.progress.get("lm_seconds"),
+                          classifier_seconds=self.progress.get("clas_seconds"),
+                          hardware=f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+                          torch=torch.__version__, parameters=n_params),
+            metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics")),
+        )
+        return artifacts.write_card(out, card)
