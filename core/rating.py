@@ -1,0 +1,58 @@
+"""The rating rule: a Bayesian average, on a 0–10 scale, of confidence-weighted review votes.
+
+Every review casts a vote of 10 (positive) or 0 (negative). Its weight is how decisive the
+model was, |2·p_positive − 1| (0 for a coin flip, 1 for a certain verdict). A prior of
+PRIOR_WEIGHT votes at PRIOR_MEAN stands in for the reviews a movie has not had yet:
+
+    rating = (PRIOR_MEAN·PRIOR_WEIGHT + 10·Σ w_positive) / (PRIOR_WEIGHT + Σ w)
+
+So a positive vote never lowers the rating and a negative one never raises it (the vote lies
+at the end of the scale the average moves towards), one review moves a new movie at most
+from 5.0 to 6.0, and the result depends only on the set of reviews, not on their order.
+Weights are summed as whole millionths, so incremental updates and a full recompute agree
+exactly, bit for bit.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+PRIOR_MEAN = 5.0
+PRIOR_WEIGHT = 4.0
+TOP = 10.0
+MICRO = 1_000_000
+
+
+def vote_weight(p_positive: float) -> int:
+    """The review's weight in millionths: |2p − 1| rounded to a whole number of millionths."""
+    return round(abs(2.0 * p_positive - 1.0) * MICRO)
+
+
+def bayesian_rating(weight: int, weight_positive: int) -> float:
+    """The rating for summed weights (millionths); PRIOR_MEAN when there are none."""
+    prior = PRIOR_WEIGHT * MICRO
+    return (PRIOR_MEAN * prior + TOP * weight_positive) / (prior + weight)
+
+
+class RatingTally(BaseModel):
+    """What a movie's rating is computed from: integer sums, so order never matters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reviews: int = 0
+    positive: int = 0
+    weight: int = 0
+    weight_positive: int = 0
+
+    def add(self, label: str, p_positive: float) -> RatingTally:
+        w = vote_weight(p_positive)
+        is_positive = label == "pos"
+        return RatingTally(reviews=self.reviews + 1, positive=self.positive + is_positive,
+                           weight=self.weight + w, weight_positive=self.weight_positive + w * is_positive)
+
+    @property
+    def rating(self) -> float:
+        return bayesian_rating(self.weight, self.weight_positive)
+
+    @property
+    def share_positive(self) -> float | None:
+        return self.positive / self.reviews if self.reviews else None

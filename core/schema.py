@@ -1,0 +1,82 @@
+"""The store's records, schema-checked with pydantic on every write and every read."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from core.rating import RatingTally
+
+FORMAT_VERSION = 1
+IMDB_ID_PATTERN = r"^tt\d{7,9}$"
+MIN_TEXT, MAX_TEXT = 5, 5_000
+
+ImdbId = Field(pattern=IMDB_ID_PATTERN)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Movie(Record):
+    """Catalogue facts and imported figures for one title."""
+
+    imdb_id: str = ImdbId
+    title: str = Field(min_length=1)
+    year: int | None = None
+    genres: tuple[str, ...] = ()
+    imported_reviews: int = Field(default=0, ge=0)
+    reviewer_stars: float | None = Field(default=None, ge=1, le=10)
+    share_positive: float | None = Field(default=None, ge=0, le=1)
+
+
+class Review(Record):
+    """One line of the review log."""
+
+    review_id: str = Field(min_length=1)
+    imdb_id: str = ImdbId
+    text: str = Field(min_length=MIN_TEXT, max_length=MAX_TEXT)
+    created_at: AwareDatetime
+    source: str = Field(min_length=1)
+    label: Literal["pos", "neg"]
+    p_positive: float = Field(ge=0, le=1)
+    model_version: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _label_matches_probability(self) -> Review:
+        if (self.label == "pos") != (self.p_positive >= 0.5):
+            raise ValueError(f"label {self.label!r} contradicts p_positive={self.p_positive}")
+        return self
+
+
+class LogHeader(Record):
+    """The first line of reviews.jsonl."""
+
+    format: Literal["reelpulse.reviews"] = "reelpulse.reviews"
+    format_version: Literal[1] = FORMAT_VERSION
+
+
+class Snapshot(Record):
+    """Derived ratings, valid for the first `log_offset` bytes of the review log."""
+
+    format: Literal["reelpulse.ratings"] = "reelpulse.ratings"
+    format_version: Literal[1] = FORMAT_VERSION
+    log_offset: int = Field(ge=0)
+    tallies: dict[str, RatingTally]
+
+
+def validate_text(text: object) -> str:
+    """The review text, stripped, or a ValueError that says what is wrong with it."""
+    if not isinstance(text, str):
+        raise ValueError("a review must be text")
+    stripped = text.strip()
+    if len(stripped) < MIN_TEXT:
+        raise ValueError(f"a review needs at least {MIN_TEXT} characters (got {len(stripped)})")
+    if len(stripped) > MAX_TEXT:
+        raise ValueError(f"a review may have at most {MAX_TEXT:,} characters (got {len(stripped):,})")
+    return stripped
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,242 @@
+"""The review store: an append-only JSON Lines review log plus a JSON snapshot of ratings.
+
+Folder layout (created from the shipped seed when the folder has no log yet):
+    movies.jsonl   catalogue facts (one Movie per line), written once
+    reviews.jsonl  a header line, then one Review per line (the source of truth)
+    ratings.json   RatingTally per movie, valid for the first `log_offset` bytes of the log
+    .lock          serialises writers across threads and processes
+
+Appending fsyncs one line; the snapshot is rewritten atomically every SNAPSHOT_EVERY appends
+and on rebuild, and whatever the log holds beyond it is replayed on load. A torn last line
+(a crash mid-append) is cut off under the lock; a snapshot that does not parse or does not
+fit the log is rebuilt from the log.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from filelock import FileLock
+from pydantic import ValidationError
+
+from core import seed_data
+from core.durable import append_durably, atomic_write, truncate_to
+from core.paths import store_dir
+from core.rating import RatingTally
+from core.schema import LogHeader, Movie, Review, Snapshot
+
+log = logging.getLogger(__name__)
+
+MOVIES, LOG, SNAPSHOT, LOCK = "movies.jsonl", "reviews.jsonl", "ratings.json", ".lock"
+SNAPSHOT_EVERY = 1_000
+
+
+class StoreError(RuntimeError):
+    """The store's files cannot be read as they are (the message says which and where)."""
+
+
+class UnknownMovie(ValueError):
+    def __init__(self, imdb_id: str):
+        super().__init__(f"no movie {imdb_id!r} in the catalogue")
+
+
+def tally_reviews(reviews: Iterable[Review]) -> dict[str, RatingTally]:
+    tallies: dict[str, RatingTally] = {}
+    for review in reviews:
+        tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(review.label, review.p_positive)
+    return tallies
+
+
+class ReviewStore:
+    """One process's view of a store folder; thread-safe, and safe beside other processes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.log_path = folder / LOG
+        self.snapshot_path = folder / SNAPSHOT
+        self._file_lock = FileLock(folder / LOCK)
+        self._mutex = threading.RLock()
+        self._offset = 0                      # log bytes folded into _tallies (and _reviews)
+        self._tallies: dict[str, RatingTally] = {}
+        self._reviews: list[Review] | None = None   # parsed on first demand
+        self._appends_since_snapshot = 0
+        self.movies: dict[str, Movie] = {}
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, folder: Path | None = None) -> ReviewStore:
+        """Open the store in `folder` (default: store_dir()), seeding it first if it has no log."""
+        folder = Path(folder or store_dir())
+        folder.mkdir(parents=True, exist_ok=True)
+        store = cls(folder)
+        with store._file_lock:
+            if not store.log_path.exists():
+                store._create_from_seed()
+            store._repair_torn_tail()
+            store._load()
+        return store
+
+    def _create_from_seed(self) -> None:
+        movies, reviews = seed_data.load_movies(), seed_data.demo_reviews()
+        payload = "".join(f"{m.model_dump_json()}\n" for m in movies)
+        atomic_write(self.folder / MOVIES, payload.encode())
+        self.snapshot_path.unlink(missing_ok=True)
+        lines = [LogHeader().model_dump_json()] + [r.model_dump_json() for r in reviews]
+        atomic_write(self.log_path, ("\n".join(lines) + "\n").encode())
+        log.info("created a store in %s from the seed: %d movies, %d reviews", self.folder, len(movies), len(reviews))
+
+    def _load(self) -> None:
+        self.movies = {}
+        for number, line in enumerate((self.folder / MOVIES).read_bytes().splitlines(), 1):
+            try:
+                movie = Movie.model_validate_json(line)
+            except ValidationError as err:
+                raise StoreError(f"{self.folder / MOVIES} line {number}: {err}") from err
+            self.movies[movie.imdb_id] = movie
+        snapshot = self._read_snapshot()
+        if snapshot is None:
+            self._rebuild_snapshot()
+        else:
+            self._offset, self._tallies = snapshot.log_offset, dict(snapshot.tallies)
+            self._catch_up()
+
+    def _read_snapshot(self) -> Snapshot | None:
+        try:
+            snapshot = Snapshot.model_validate_json(self.snapshot_path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except ValidationError as err:
+            log.warning("%s is unreadable, rebuilding it from the log: %s", self.snapshot_path, err)
+            return None
+        if not self._is_line_boundary(snapshot.log_offset):
+            log.warning("%s does not fit the log, rebuilding it", self.snapshot_path)
+            return None
+        return snapshot
+
+    def _is_line_boundary(self, offset: int) -> bool:
+        with open(self.log_path, "rb") as f:
+            if offset > f.seek(0, 2) or offset == 0:
+                return False
+            f.seek(offset - 1)
+            return f.read(1) == b"\n"
+
+    # ---------------------------------------------------------------- reading the log
+    def _parse(self, start: int) -> tuple[list[Review], int]:
+        """Reviews in complete lines from byte `start` on, and the offset after the last one."""
+        with open(self.log_path, "rb") as f:
+            f.seek(start)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        reviews, lines = [], data[:end].splitlines()
+        if start == 0:
+            self._check_header(lines.pop(0) if lines else b"")
+        for line in lines:
+            try:
+                reviews.append(Review.model_validate_json(line))
+            except ValidationError as err:
+                raise StoreError(f"{self.log_path}: a bad line after byte {start}: {err}") from err
+        return reviews, start + end
+
+    def _check_header(self, line: bytes) -> None:
+        try:
+            LogHeader.model_validate_json(line)
+        except ValidationError as err:
+            raise StoreError(f"{self.log_path} does not start with a reelpulse.reviews v1 header: {err}") from err
+
+    def _catch_up(self) -> None:
+        """Fold in whatever other processes (or a stale snapshot) left beyond our offset."""
+        reviews, end = self._parse(self._offset)
+        self._fold(reviews, end)
+
+    def _fold(self, reviews: list[Review], end: int) -> None:
+        for review in reviews:
+            self._tallies[review.imdb_id] = self.tally(review.imdb_id).add(review.label, review.p_positive)
+        if self._reviews is not None:
+            self._reviews.extend(reviews)
+        self._offset = end
+
+    def _repair_torn_tail(self) -> None:
+        """Under the file lock: drop bytes after the last newline (an append cut short by a crash)."""
+        size = self.log_path.stat().st_size
+        with open(self.log_path, "rb") as f:
+            f.seek(max(0, size - 65_536))
+            tail = f.read()
+        if tail and not tail.endswith(b"\n"):
+            keep = size - len(tail) + tail.rfind(b"\n") + 1
+            log.warning("%s: cutting a torn last line (%d bytes)", self.log_path, size - keep)
+            truncate_to(self.log_path, keep)
+
+    # ---------------------------------------------------------------- public reading
+    def refresh(self) -> int:
+        """Catch up with appends made elsewhere (one stat when there are none); return the version."""
+        with self._mutex:
+            if self.log_path.stat().st_size != self._offset:
+                self._catch_up()
+            return self._offset
+
+    @property
+    def version(self) -> int:
+        """Grows with every stored review: the log bytes this view has read."""
+        return self._offset
+
+    def tally(self, imdb_id: str) -> RatingTally:
+        return self._tallies.get(imdb_id, RatingTally())
+
+    def tallies(self) -> dict[str, RatingTally]:
+        with self._mutex:
+            return dict(self._tallies)
+
+    def reviews(self) -> list[Review]:
+        """Every stored review in log order (parsed once per process, then extended)."""
+        with self._mutex:
+            if self._reviews is None:
+                reviews, end = self._parse(0)
+                known = sum(t.reviews for t in self._tallies.values())
+                self._reviews = reviews[:known]
+                self._fold(reviews[known:], end)
+            return list(self._reviews)
+
+    def movie(self, imdb_id: str) -> Movie:
+        try:
+            return self.movies[imdb_id]
+        except KeyError:
+            raise UnknownMovie(imdb_id) from None
+
+    # ---------------------------------------------------------------- writing
+    def append(self, review: Review) -> tuple[RatingTally, RatingTally]:
+        """Store one review durably; return the movie's tally before and after it."""
+        self.movie(review.imdb_id)
+        line = (review.model_dump_json() + "\n").encode()
+        with self._mutex, self._file_lock:
+            self._repair_torn_tail()
+            self._catch_up()
+            before = self.tally(review.imdb_id)
+            self._fold([review], append_durably(self.log_path, line))
+            self._appends_since_snapshot += 1
+            if self._appends_since_snapshot >= SNAPSHOT_EVERY:
+                self._write_snapshot()
+            return before, self.tally(review.imdb_id)
+
+    def _write_snapshot(self) -> None:
+        snapshot = Snapshot(log_offset=self._offset, tallies=self._tallies)
+        atomic_write(self.snapshot_path, snapshot.model_dump_json().encode())
+        self._appends_since_snapshot = 0
+
+    def _rebuild_snapshot(self) -> None:
+        reviews, end = self._parse(0)
+        self._tallies, self._offset = tally_reviews(reviews), end
+        self._reviews = reviews
+        self._write_snapshot()
+
+    def rebuild(self) -> dict[str, tuple[RatingTally, RatingTally]]:
+        """Recompute every tally from the log; return {movie: (held, recomputed)} where they differed."""
+        with self._mutex, self._file_lock:
+            self._repair_torn_tail()
+            self._catch_up()
+            held = dict(self._tallies)
+            self._rebuild_snapshot()
+            return {imdb_id: (held.get(imdb_id, RatingTally()), self.tally(imdb_id))
+                    for imdb_id in held.keys() | self._tallies.keys()
+                    if held.get(imdb_id) != self._tallies.get(imdb_id)}
