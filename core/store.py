@@ -61,6 +61,7 @@ class ReviewStore:
         self._offset = 0                      # log bytes folded into _tallies (and _reviews)
         self._tallies: dict[str, RatingTally] = {}
         self._reviews: list[Review] | None = None   # parsed on first demand
+        self._by_movie: dict[str, list[Review]] = {}
         self._appends_since_snapshot = 0
         self.movies: dict[str, Movie] = {}
 
@@ -154,8 +155,13 @@ class ReviewStore:
         for review in reviews:
             self._tallies[review.imdb_id] = self.tally(review.imdb_id).add(review.label, review.p_positive)
         if self._reviews is not None:
-            self._reviews.extend(reviews)
+            self._index(reviews)
         self._offset = end
+
+    def _index(self, reviews: list[Review]) -> None:
+        self._reviews.extend(reviews)
+        for review in reviews:
+            self._by_movie.setdefault(review.imdb_id, []).append(review)
 
     def _repair_torn_tail(self) -> None:
         """Under the file lock: drop bytes after the last newline (an append cut short by a crash)."""
@@ -191,12 +197,22 @@ class ReviewStore:
     def reviews(self) -> list[Review]:
         """Every stored review in log order (parsed once per process, then extended)."""
         with self._mutex:
-            if self._reviews is None:
-                reviews, end = self._parse(0)
-                known = sum(t.reviews for t in self._tallies.values())
-                self._reviews = reviews[:known]
-                self._fold(reviews[known:], end)
+            self._ensure_reviews()
             return list(self._reviews)
+
+    def reviews_of(self, imdb_id: str) -> list[Review]:
+        """One movie's reviews in log order."""
+        with self._mutex:
+            self._ensure_reviews()
+            return list(self._by_movie.get(imdb_id, ()))
+
+    def _ensure_reviews(self) -> None:
+        if self._reviews is None:
+            reviews, end = self._parse(0)
+            known = sum(t.reviews for t in self._tallies.values())
+            self._reviews, self._by_movie = [], {}
+            self._index(reviews[:known])
+            self._fold(reviews[known:], end)
 
     def movie(self, imdb_id: str) -> Movie:
         try:
@@ -227,7 +243,8 @@ class ReviewStore:
     def _rebuild_snapshot(self) -> None:
         reviews, end = self._parse(0)
         self._tallies, self._offset = tally_reviews(reviews), end
-        self._reviews = reviews
+        self._reviews, self._by_movie = [], {}
+        self._index(reviews)
         self._write_snapshot()
 
     def rebuild(self) -> dict[str, tuple[RatingTally, RatingTally]]:

@@ -1,3 +1,88 @@
+"""Movie: poster, facts, rating history, reviews, and a form that scores and stores a new review."""
+import altair as alt
 import streamlit as st
 
-st.title("Coming soon")
+from core.posters import poster_svg
+from core.schema import MAX_TEXT, MIN_TEXT
+from core.submission import model_unavailable, submit_review
+from core.views import newest_first, rating_history
+from models.sentiment import ArtifactError
+from ui.resources import current_store, sentiment_model
+
+PAGE_SIZE = 20
+
+store = current_store()
+imdb_id = st.query_params.get("id")
+if imdb_id not in store.movies:
+    st.title("⭐ Movie")
+    if imdb_id:
+        st.warning(f"There is no movie with id “{imdb_id}” in the catalogue.")
+    choices = sorted(store.movies.values(), key=lambda m: (m.title, m.year or 0))
+    picked = st.selectbox("Pick a movie", choices, index=None, format_func=lambda m: f"{m.title} ({m.year or '?'})")
+    if picked:
+        st.query_params["id"] = picked.imdb_id
+        st.rerun()
+    st.stop()
+
+movie = store.movie(imdb_id)
+top = st.container()   # filled after the form, so a review stored below shows in the rating at once
+
+with st.form("review", clear_on_submit=True):
+    st.subheader("Write a review")
+    text = st.text_area("Your review", max_chars=MAX_TEXT, height=140,
+                        help=f"Between {MIN_TEXT} and {MAX_TEXT:,} characters.")
+    st.caption(f"{MIN_TEXT}–{MAX_TEXT:,} characters. The sentiment model reads it and the rating updates.")
+    submitted = st.form_submit_button("Submit review", type="primary")
+
+if submitted:
+    try:
+        submission = submit_review(store, sentiment_model(), movie.imdb_id, text, source="web")
+    except (ArtifactError, FileNotFoundError) as err:
+        st.error(str(model_unavailable(err)))
+    except ValueError as err:
+        st.warning(f"Your review was not stored: {err}.")
+    else:
+        verdict, confidence, change = st.columns(3)
+        verdict.metric("Verdict", "Positive 👍" if submission.review.label == "pos" else "Negative 👎")
+        confidence.metric("Confidence", f"{submission.confidence:.0%}")
+        change.metric("Rating", f"{submission.after.rating:.2f}",
+                      delta=f"{submission.after.rating - submission.before.rating:+.2f} (was {submission.before.rating:.2f})")
+        st.success("Thanks! Your review is stored.")
+
+reviews = store.reviews_of(movie.imdb_id)
+tally = store.tally(movie.imdb_id)
+with top:
+    st.title(movie.title)
+    poster, facts = st.columns([1, 3])
+    poster.image(poster_svg(movie.title, movie.year, movie.genres), use_container_width=True)
+    with facts:
+        st.caption(f"{movie.year or 'Year unknown'} · {', '.join(movie.genres) or 'No genres listed'} · "
+                   f"[IMDb {movie.imdb_id}](https://www.imdb.com/title/{movie.imdb_id}/)")
+        rating, count, stars, imported = st.columns(4)
+        rating.metric("Rating", f"{tally.rating:.2f} / 10")
+        count.metric("Reviews here", f"{tally.reviews:,}")
+        stars.metric("IMDb reviewer stars", "–" if movie.reviewer_stars is None else f"{movie.reviewer_stars:.1f}")
+        imported.metric("Imported reviews", f"{movie.imported_reviews:,}")
+        history = rating_history(reviews)
+        if len(history):
+            st.altair_chart(alt.Chart(history).mark_line(point=True, interpolate="step-after").encode(
+                x=alt.X("time:T", title=None), y=alt.Y("rating:Q", title="Rating", scale=alt.Scale(domain=[0, 10])),
+                tooltip=["time:T", "rating:Q", "reviews:Q"]), use_container_width=True)
+        else:
+            st.info("No reviews yet: the rating is the neutral prior. Be the first to review it below.")
+
+st.subheader(f"Reviews ({len(reviews):,})")
+shown = st.session_state.setdefault("reviews_shown", PAGE_SIZE)
+for review in newest_first(reviews)[:shown]:
+    with st.container(border=True):
+        badge, when = st.columns([1, 3])
+        confidence = max(review.p_positive, 1 - review.p_positive)
+        if review.label == "pos":
+            badge.badge(f"Positive · {confidence:.0%}", icon="👍", color="green")
+        else:
+            badge.badge(f"Negative · {confidence:.0%}", icon="👎", color="red")
+        when.caption(f"{review.created_at:%Y-%m-%d %H:%M} UTC · {review.source} · model {review.model_version}")
+        st.text(review.text)
+if len(reviews) > shown and st.button("Show more reviews"):
+    st.session_state["reviews_shown"] = shown + PAGE_SIZE
+    st.rerun()

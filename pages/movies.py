@@ -1,3 +1,35 @@
+"""Movies: the searchable, filterable, sortable catalogue with ratings and review figures."""
 import streamlit as st
 
-st.title("Coming soon")
+from core.views import SORTS, all_genres, filter_movies
+from ui.resources import current_store, movies_table
+
+st.title("🎞️ Movies")
+store = current_store()
+table = movies_table(str(store.folder), store.version)
+years = int(table["year"].min()), int(table["year"].max())
+
+search, genre, sort = st.columns([2, 2, 1])
+query = search.text_input("Search titles", placeholder="e.g. Toy Story")
+genres = genre.multiselect("Genres (all of)", all_genres(table))
+sort_by = sort.selectbox("Sort by", list(SORTS))
+span, least, order = st.columns([2, 1, 1])
+year_range = span.slider("Year", *years, value=years)
+min_reviews = least.number_input("Min reviews", min_value=0, value=0, step=1)
+descending = order.toggle("Highest first", value=True)
+
+shown = filter_movies(table, query, genres, year_range, int(min_reviews), sort_by, descending)
+st.caption(f"{len(shown):,} of {len(table):,} movies")
+st.dataframe(
+    shown, hide_index=True, use_container_width=True,
+    column_order=["link", "title", "year", "genres", "rating", "reviews", "share_positive", "reviewer_stars",
+                  "imported_reviews"],
+    column_config={
+        "link": st.column_config.LinkColumn("Open", display_text="open ↗"),
+        "title": "Title", "year": st.column_config.NumberColumn("Year", format="%d"), "genres": "Genres",
+        "rating": st.column_config.NumberColumn("Rating (0–10)", format="%.2f"),
+        "reviews": st.column_config.NumberColumn("Reviews"),
+        "share_positive": st.column_config.NumberColumn("Share positive", format="percent"),
+        "reviewer_stars": st.column_config.NumberColumn("IMDb reviewer stars", format="%.1f"),
+        "imported_reviews": st.column_config.NumberColumn("Imported reviews"),
+    })

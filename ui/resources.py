@@ -2,12 +2,41 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from core.paths import store_dir
+from core.store import ReviewStore
+from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
 
 
 @st.cache_resource(show_spinner="Loading the sentiment model…")
 def sentiment_model() -> SentimentModel:
     return SentimentModel.load(os.environ.get("REELPULSE_SENTIMENT_MODEL") or None)
+
+
+@st.cache_resource(show_spinner="Opening the review store…")
+def review_store(folder: str) -> ReviewStore:
+    """One ReviewStore per store folder and process (seeded on first use)."""
+    return ReviewStore.open(Path(folder))
+
+
+def current_store() -> ReviewStore:
+    """The live store (REELPULSE_DATA_DIR), caught up with writes from other processes (one stat if none)."""
+    store = review_store(str(store_dir()))
+    store.refresh()
+    return store
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def movies_table(folder: str, version: int) -> pd.DataFrame:
+    """The Movies table, rebuilt only when the store's version changes."""
+    return movies_frame(review_store(folder))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def figures(folder: str, version: int) -> HubFigures:
+    return hub_figures(review_store(folder))

@@ -1,0 +1,67 @@
+"""Submitting a review: validate, score with the sentiment model, store, report the rating change."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.rating import RatingTally
+from core.schema import Review, now, validate_text
+from core.store import ReviewStore
+
+MODEL_VARIABLE = "REELPULSE_SENTIMENT_MODEL"
+
+
+class Scorer(Protocol):
+    version: str
+
+    def predict(self, texts: list[str]) -> list: ...
+
+
+class ModelUnavailable(RuntimeError):
+    """The sentiment model cannot be loaded (for example: its weights are not trained yet)."""
+
+
+def model_unavailable(err: Exception) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"The sentiment model is not available ({err}). Its weights are still being trained; "
+        f"once models/sentiment/weights exists (or ${MODEL_VARIABLE} names a model folder) reviews can be scored.")
+
+
+def load_model() -> Scorer:
+    """The shipped sentiment model (or $REELPULSE_SENTIMENT_MODEL), or ModelUnavailable."""
+    from models.sentiment import ArtifactError, SentimentModel
+
+    try:
+        return SentimentModel.load(os.environ.get(MODEL_VARIABLE) or None)
+    except (ArtifactError, FileNotFoundError) as err:
+        raise model_unavailable(err) from err
+
+
+@dataclass(frozen=True)
+class Submission:
+    review: Review
+    before: RatingTally
+    after: RatingTally
+
+    @property
+    def confidence(self) -> float:
+        return max(self.review.p_positive, 1.0 - self.review.p_positive)
+
+    def to_dict(self) -> dict:
+        return {"review_id": self.review.review_id, "imdb_id": self.review.imdb_id, "label": self.review.label,
+                "p_positive": self.review.p_positive, "confidence": round(self.confidence, 6),
+                "model_version": self.review.model_version,
+                "rating_before": round(self.before.rating, 4), "rating_after": round(self.after.rating, 4)}
+
+
+def submit_review(store: ReviewStore, model: Scorer, imdb_id: str, text: str, source: str) -> Submission:
+    """Score and store one review. Raises ValueError (bad text, unknown movie) before anything is stored."""
+    text = validate_text(text)
+    store.movie(imdb_id)
+    result = model.predict([text])[0]
+    review = Review(review_id=uuid.uuid4().hex, imdb_id=imdb_id, text=text, created_at=now(), source=source,
+                    label=result.label, p_positive=result.p_positive, model_version=model.version)
+    before, after = store.append(review)
+    return Submission(review, before, after)
