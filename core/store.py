@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MOVIES, LOG, SNAPSHOT, LOCK = "movies.jsonl", "reviews.jsonl", "ratings.json", ".lock"
 SNAPSHOT_EVERY = 1_000
+MAX_LINE = 64 * 1024   # a review line is at most ~20 KB (5,000 characters of UTF-8 plus fields)
 
 
 class StoreError(RuntimeError):
@@ -167,12 +168,14 @@ class ReviewStore:
         """Under the file lock: drop bytes after the last newline (an append cut short by a crash)."""
         size = self.log_path.stat().st_size
         with open(self.log_path, "rb") as f:
-            f.seek(max(0, size - 65_536))
+            f.seek(max(0, size - 1))
+            if f.read(1) in (b"", b"\n"):
+                return
+            f.seek(max(0, size - MAX_LINE))
             tail = f.read()
-        if tail and not tail.endswith(b"\n"):
-            keep = size - len(tail) + tail.rfind(b"\n") + 1
-            log.warning("%s: cutting a torn last line (%d bytes)", self.log_path, size - keep)
-            truncate_to(self.log_path, keep)
+        keep = size - len(tail) + tail.rfind(b"\n") + 1
+        log.warning("%s: cutting a torn last line (%d bytes)", self.log_path, size - keep)
+        truncate_to(self.log_path, keep)
 
     # ---------------------------------------------------------------- public reading
     def refresh(self) -> int:
@@ -226,8 +229,9 @@ class ReviewStore:
         self.movie(review.imdb_id)
         line = (review.model_dump_json() + "\n").encode()
         with self._mutex, self._file_lock:
-            self._repair_torn_tail()
-            self._catch_up()
+            if self.log_path.stat().st_size != self._offset:   # another process wrote, or a crash did
+                self._repair_torn_tail()
+                self._catch_up()
             before = self.tally(review.imdb_id)
             self._fold([review], append_durably(self.log_path, line))
             self._appends_since_snapshot += 1
