@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from core.schema import validate_text
 from core.store import ReviewStore, StoreError
 from core.submission import ModelUnavailable, load_model, submit_review
 
@@ -19,7 +20,8 @@ Command = Callable[[argparse.Namespace], int]
 
 def run_add(args: argparse.Namespace) -> int:
     store = ReviewStore.open()
-    store.movie(args.movie)   # an unknown movie fails before the model is loaded
+    validate_text(args.text)   # bad input fails before the model is loaded
+    store.movie(args.movie)
     submission = submit_review(store, load_model(), args.movie, args.text, source="cli")
     print(json.dumps(submission.to_dict()))
     return 0

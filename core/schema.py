@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from core.rating import RatingTally
 
@@ -12,7 +12,7 @@ FORMAT_VERSION = 1
 IMDB_ID_PATTERN = r"^tt\d{7,9}$"
 MIN_TEXT, MAX_TEXT = 5, 5_000
 
-ImdbId = Field(pattern=IMDB_ID_PATTERN)
+ImdbId = Annotated[str, StringConstraints(pattern=IMDB_ID_PATTERN)]
 
 
 class Record(BaseModel):
@@ -22,7 +22,7 @@ class Record(BaseModel):
 class Movie(Record):
     """Catalogue facts and imported figures for one title."""
 
-    imdb_id: str = ImdbId
+    imdb_id: ImdbId
     title: str = Field(min_length=1)
     year: int | None = None
     genres: tuple[str, ...] = ()
@@ -35,13 +35,17 @@ class Review(Record):
     """One line of the review log."""
 
     review_id: str = Field(min_length=1)
-    imdb_id: str = ImdbId
+    imdb_id: ImdbId
     text: str = Field(min_length=MIN_TEXT, max_length=MAX_TEXT)
     created_at: AwareDatetime
     source: str = Field(min_length=1)
     label: Literal["pos", "neg"]
     p_positive: float = Field(ge=0, le=1)
     model_version: str = Field(min_length=1)
+
+    @property
+    def confidence(self) -> float:
+        return max(self.p_positive, 1.0 - self.p_positive)
 
     @model_validator(mode="after")
     def _label_matches_probability(self) -> Review:

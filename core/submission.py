@@ -45,13 +45,9 @@ class Submission:
     before: RatingTally
     after: RatingTally
 
-    @property
-    def confidence(self) -> float:
-        return max(self.review.p_positive, 1.0 - self.review.p_positive)
-
     def to_dict(self) -> dict:
         return {"review_id": self.review.review_id, "imdb_id": self.review.imdb_id, "label": self.review.label,
-                "p_positive": self.review.p_positive, "confidence": round(self.confidence, 6),
+                "p_positive": self.review.p_positive, "confidence": round(self.review.confidence, 6),
                 "model_version": self.review.model_version,
                 "rating_before": round(self.before.rating, 4), "rating_after": round(self.after.rating, 4)}
 

@@ -44,7 +44,7 @@ if submitted:
     else:
         verdict, confidence, change = st.columns(3)
         verdict.metric("Verdict", "Positive 👍" if submission.review.label == "pos" else "Negative 👎")
-        confidence.metric("Confidence", f"{submission.confidence:.0%}")
+        confidence.metric("Confidence", f"{submission.review.confidence:.0%}")
         change.metric("Rating", f"{submission.after.rating:.2f}",
                       delta=f"{submission.after.rating - submission.before.rating:+.2f} (was {submission.before.rating:.2f})")
         st.success("Thanks! Your review is stored.")
@@ -54,7 +54,7 @@ tally = store.tally(movie.imdb_id)
 with top:
     st.title(movie.title)
     poster, facts = st.columns([1, 3])
-    poster.image(poster_svg(movie.title, movie.year, movie.genres), use_container_width=True)
+    poster.image(poster_svg(movie.title, movie.year, movie.genres), width="stretch")
     with facts:
         st.caption(f"{movie.year or 'Year unknown'} · {', '.join(movie.genres) or 'No genres listed'} · "
                    f"[IMDb {movie.imdb_id}](https://www.imdb.com/title/{movie.imdb_id}/)")
@@ -67,7 +67,7 @@ with top:
         if len(history):
             st.altair_chart(alt.Chart(history).mark_line(point=True, interpolate="step-after").encode(
                 x=alt.X("time:T", title=None), y=alt.Y("rating:Q", title="Rating", scale=alt.Scale(domain=[0, 10])),
-                tooltip=["time:T", "rating:Q", "reviews:Q"]), use_container_width=True)
+                tooltip=["time:T", "rating:Q", "reviews:Q"]), width="stretch")
         else:
             st.info("No reviews yet: the rating is the neutral prior. Be the first to review it below.")
 
@@ -76,11 +76,10 @@ shown = st.session_state.setdefault("reviews_shown", PAGE_SIZE)
 for review in newest_first(reviews)[:shown]:
     with st.container(border=True):
         badge, when = st.columns([1, 3])
-        confidence = max(review.p_positive, 1 - review.p_positive)
         if review.label == "pos":
-            badge.badge(f"Positive · {confidence:.0%}", icon="👍", color="green")
+            badge.badge(f"Positive · {review.confidence:.0%}", icon="👍", color="green")
         else:
-            badge.badge(f"Negative · {confidence:.0%}", icon="👎", color="red")
+            badge.badge(f"Negative · {review.confidence:.0%}", icon="👎", color="red")
         when.caption(f"{review.created_at:%Y-%m-%d %H:%M} UTC · {review.source} · model {review.model_version}")
         st.text(review.text)
 if len(reviews) > shown and st.button("Show more reviews"):
