@@ -21,7 +21,7 @@ descending = order.toggle("Highest first", value=True)
 shown = filter_movies(table, query, genres, year_range, int(min_reviews), sort_by, descending)
 st.caption(f"{len(shown):,} of {len(table):,} movies")
 st.dataframe(
-    shown, hide_index=True, use_container_width=True,
+    shown, hide_index=True, width="stretch",
     column_order=["link", "title", "year", "genres", "rating", "reviews", "share_positive", "reviewer_stars",
                   "imported_reviews"],
     column_config={
