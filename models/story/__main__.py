@@ -4,14 +4,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from .config import ADAPTER_DIR, RECIPES, SCRIPTS
+from .config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling
+from .prompts import MODES
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.story", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write from a prompt (streams to stdout)")
+    generate.add_argument("--prompt", required=True)
+    generate.add_argument("--mode", choices=list(MODES), default="story")
+    defaults = Sampling()
+    for name, kind in (("temperature", float), ("top_k", int), ("top_p", float), ("min_p", float),
+                       ("typical_p", float), ("repetition_penalty", float), ("no_repeat_ngram_size", int),
+                       ("max_new_tokens", int)):
+        generate.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name))
+    generate.add_argument("--seed", type=int, help="random when omitted (always reported)")
+    generate.add_argument("--stop", action="append", default=[], help="stop sequence (repeatable)")
+    generate.add_argument("--plain", action="store_true", help="switch the screenplay-style adapter off")
+    generate.add_argument("--model", help="a local Hugging Face causal-LM folder (default: $REELPULSE_STORY_MODEL "
+                                          "or SmolLM2-135M-Instruct)")
+    generate.add_argument("--json", action="store_true", help="print one JSON object (last line) instead of text")
 
     finetune = commands.add_parser("finetune", help="train the screenplay LoRA adapter")
     finetune.add_argument("--data", type=Path, default=SCRIPTS, help="imsdb_scripts.jsonl.xz")
@@ -39,8 +56,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def recipe_from(args):
     recipe = RECIPES[args.recipe]
-    return recipe if getattr(args, "steps", None) is None else recipe.__class__(**{**recipe.to_dict(),
-                                                                                  "steps": args.steps})
+    return recipe if getattr(args, "steps", None) is None else replace(recipe, steps=args.steps)
+
+
+def run_generate(args) -> int:
+    from .generate import Generator, Request, random_seed
+
+    seed = random_seed() if args.seed is None else args.seed
+    sampling = Sampling(**{name: getattr(args, name) for name in Sampling.__dataclass_fields__
+                           if name not in ("stop", "seed")}, stop=tuple(args.stop), seed=seed)
+    generator = Generator.load(args.model)
+    run = generator.run(Request(args.prompt, args.mode, sampling, screenplay_style=not args.plain))
+    for piece in run:
+        if not args.json:
+            print(piece, end="", flush=True)
+    result = dict(run.result.to_dict(), mode=args.mode, model=generator.name,
+                  screenplay_style=generator.has_adapter and not args.plain, sampling=sampling.to_dict())
+    print(json.dumps(result) if args.json else f"\n[{result['new_tokens']} tokens, {result['tokens_per_s']} tok/s, "
+          f"first token {result['ttft_ms']} ms, seed {seed}]")
+    return 0
 
 
 def run_finetune(args) -> int:
@@ -62,7 +96,7 @@ def run_evaluate(args) -> int:
     return 0
 
 
-COMMANDS = {"finetune": run_finetune, "evaluate": run_evaluate}
+COMMANDS = {"generate": run_generate, "finetune": run_finetune, "evaluate": run_evaluate}
 
 if __name__ == "__main__":
     sys.exit(main())

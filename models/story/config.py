@@ -12,6 +12,7 @@ CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safete
 SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl.xz"
 
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
+MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
 
 

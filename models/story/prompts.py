@@ -45,3 +45,16 @@ def build(tokenizer, prompt: str, mode: str) -> str:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     return render(tokenizer, MODES[mode].instruction.format(prompt=prompt.strip()))
+
+
+def fit(tokenizer, prompt: str, mode: str, budget: int) -> tuple[str, bool]:
+    """The model input for `prompt`, with the prompt trimmed from the left so the whole input stays within
+    `budget` tokens; also whether it was trimmed."""
+    overhead = len(tokenizer(build(tokenizer, "", mode), add_special_tokens=False).input_ids)
+    allowed = budget - overhead
+    if allowed < 1:
+        raise ValueError(f"the context has no room for a prompt (budget {budget}, template {overhead} tokens)")
+    ids = tokenizer(prompt.strip(), add_special_tokens=False).input_ids
+    if len(ids) <= allowed:
+        return build(tokenizer, prompt, mode), False
+    return build(tokenizer, tokenizer.decode(ids[-allowed:]), mode), True

@@ -1,0 +1,190 @@
+"""Streaming generation with sampling controls, stop sequences, a Stop switch and timing.
+One generation runs at a time per process (GENERATION_LOCK): two at once on 2 cores only halve each other."""
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import prompts
+from .config import ADAPTER_DIR, MAX_CONTEXT, MAX_NEW_TOKENS, STREAM_TIMEOUT_S, Sampling
+
+GENERATION_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Request:
+    prompt: str
+    mode: str = "story"
+    sampling: Sampling = field(default_factory=Sampling)
+    screenplay_style: bool = True           # the LoRA adapter on (when the model has one)
+
+
+@dataclass
+class Result:
+    text: str
+    seed: int
+    new_tokens: int
+    ttft_ms: float
+    tokens_per_s: float                     # decoding rate after the first token
+    seconds: float
+    prompt_tokens: int
+    trimmed: bool                           # the prompt was cut from the left to fit the context
+    finish: str                             # "eos", "length", "stop sequence" or "stopped"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def random_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def bounded_new_tokens(n: int) -> int:
+    return max(1, min(int(n), MAX_NEW_TOKENS))
+
+
+def generation_kwargs(sampling: Sampling) -> dict:
+    """transformers.generate() keywords for these settings; temperature 0 means greedy decoding."""
+    kwargs = dict(max_new_tokens=bounded_new_tokens(sampling.max_new_tokens),
+                  repetition_penalty=sampling.repetition_penalty,
+                  no_repeat_ngram_size=sampling.no_repeat_ngram_size,
+                  do_sample=sampling.temperature > 0)
+    if kwargs["do_sample"]:
+        kwargs.update(temperature=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p,
+                      min_p=sampling.min_p or None, typical_p=sampling.typical_p)
+    return kwargs
+
+
+def cut_at_stop(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
+    hits = [text.find(s) for s in stops if s and s in text]
+    return (text[:min(hits)], True) if hits else (text, False)
+
+
+class Clock:
+    """A stopping criterion that never stops on its own: it timestamps each new token and obeys `cancel`."""
+
+    def __init__(self):
+        self.cancel = threading.Event()
+        self.start = time.perf_counter()
+        self.first = self.last = None
+        self.tokens = 0
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        self.last = time.perf_counter()
+        self.first = self.first or self.last
+        self.tokens += 1
+        return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool)
+
+
+class Run:
+    """One generation: iterate it for text pieces as they are decoded; `result` is set when it ends.
+    `on_wait` is called once if another generation holds the process lock; `cancel()` stops it early."""
+
+    def __init__(self, generator: Generator, request: Request, on_wait: Callable[[], None] | None = None):
+        if not request.prompt.strip():
+            raise ValueError("the prompt is empty")
+        self.generator, self.request, self.on_wait = generator, request, on_wait
+        self.clock = Clock()
+        self.result: Result | None = None
+
+    def cancel(self) -> None:
+        self.clock.cancel.set()
+
+    def __iter__(self) -> Iterator[str]:
+        if not GENERATION_LOCK.acquire(blocking=False):
+            if self.on_wait:
+                self.on_wait()
+            GENERATION_LOCK.acquire()
+        try:
+            yield from self._stream()
+        finally:
+            self.cancel()
+            GENERATION_LOCK.release()
+
+    def _stream(self) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        gen, sampling = self.generator, self.request.sampling
+        kwargs = generation_kwargs(sampling)
+        kwargs["max_new_tokens"] = min(kwargs["max_new_tokens"], gen.context // 2)   # half is kept for the prompt
+        text_in, trimmed = prompts.fit(gen.tokenizer, self.request.prompt, self.request.mode,
+                                       gen.context - kwargs["max_new_tokens"])
+        inputs = gen.tokenizer(text_in, return_tensors="pt", add_special_tokens=False)
+        streamer = TextIteratorStreamer(gen.tokenizer, skip_prompt=True, skip_special_tokens=True,
+                                       timeout=STREAM_TIMEOUT_S)
+        worker = threading.Thread(target=gen.run_generate, daemon=True,
+                                  args=(inputs, kwargs, streamer, self.clock, sampling.seed, self.request))
+        worker.start()
+        text, sent, finish = "", 0, None
+        hold = max((len(s) for s in sampling.stop), default=1) - 1   # a stop sequence may span pieces
+        for piece in streamer:
+            text += piece
+            text, hit = cut_at_stop(text, sampling.stop)
+            if hit:
+                finish = "stop sequence"
+                self.cancel()
+            ready = len(text) if hit else len(text) - hold
+            if ready > sent:
+                yield text[sent:ready]
+                sent = ready
+            if hit:
+                break
+        worker.join()
+        if sent < len(text):
+            yield text[sent:]
+        clock = self.clock
+        if finish is None:
+            finish = "stopped" if clock.cancel.is_set() else (
+                "length" if clock.tokens >= kwargs["max_new_tokens"] else "eos")
+        decode_s = (clock.last or 0) - (clock.first or 0)
+        self.result = Result(
+            text=text, seed=sampling.seed, new_tokens=clock.tokens,
+            ttft_ms=round(((clock.first or clock.start) - clock.start) * 1000, 1),
+            tokens_per_s=round((clock.tokens - 1) / decode_s, 2) if decode_s > 0 else 0.0,
+            seconds=round(time.perf_counter() - clock.start, 3),
+            prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish)
+
+    def text(self) -> str:
+        """Run to the end and return the whole text."""
+        return "".join(self)
+
+
+class Generator:
+    """A causal LM + tokenizer (+ optional LoRA adapter toggled per request)."""
+
+    def __init__(self, model, tokenizer, name: str, has_adapter: bool = False):
+        self.model, self.tokenizer, self.name, self.has_adapter = model, tokenizer, name, has_adapter
+        config = model.config
+        self.context = min(MAX_CONTEXT, getattr(config, "max_position_embeddings", None)
+                           or getattr(config, "n_positions", MAX_CONTEXT))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, adapter: Path | None = ADAPTER_DIR) -> Generator:
+        from .loader import attach_adapter, base_dir, load_base
+
+        model, tokenizer = load_base(path)
+        tuned = attach_adapter(model, adapter) if adapter else None
+        return cls(tuned or model, tokenizer, base_dir(path).name, has_adapter=tuned is not None)
+
+    def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
+        return Run(self, request, on_wait)
+
+    def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, seed: int, request: Request) -> None:
+        import torch
+
+        torch.manual_seed(seed)
+        plain = self.has_adapter and not request.screenplay_style
+        with torch.inference_mode(), (self.model.disable_adapter() if plain else contextlib.nullcontext()):
+            try:
+                self.model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
+                                    pad_token_id=self.tokenizer.pad_token_id)
+            except Exception:
+                streamer.end()
+                raise

@@ -1,0 +1,46 @@
+"""A tiny randomly initialised GPT-2 + byte-level BPE tokenizer, built here and saved to a temp folder:
+the real 135M model is never loaded by the tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SENTENCES = [
+    "INT. DINER - NIGHT. A waitress pours coffee for a stranger in a wet coat.",
+    "The detective looks out of the window and lights a cigarette.",
+    "Once upon a time a lighthouse keeper found a bottle on the rocks.",
+    "EXT. DESERT ROAD - DAY. Two rivals argue beside a broken car.",
+    "She laughs, then stops. Somewhere a dog barks twice.",
+]
+
+
+def build_tiny_gpt2(folder: Path, n_positions: int = 128) -> Path:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    raw.train_from_iterator(SENTENCES * 4, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=n_positions, n_embd=32, n_layer=2, n_head=2,
+                        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
+    GPT2LMHeadModel(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    return build_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
+
+
+@pytest.fixture(scope="session")
+def tiny_generator(tiny_model_dir):
+    from models.story.generate import Generator
+
+    return Generator.load(tiny_model_dir, adapter=None)

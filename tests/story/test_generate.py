@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
+from models.story.generate import (GENERATION_LOCK, Generator, Request, bounded_new_tokens, cut_at_stop,
+                                   generation_kwargs)
+
+SAMPLED = Sampling(temperature=1.5, top_k=0, top_p=1.0, repetition_penalty=1.0, max_new_tokens=24, seed=7)
+
+
+def test_sampling_controls_map_to_generate_kwargs():
+    kwargs = generation_kwargs(Sampling(temperature=0.9, top_k=40, top_p=0.8, min_p=0.05, typical_p=0.7,
+                                        repetition_penalty=1.2, no_repeat_ngram_size=3, max_new_tokens=99))
+    assert kwargs == dict(do_sample=True, temperature=0.9, top_k=40, top_p=0.8, min_p=0.05, typical_p=0.7,
+                          repetition_penalty=1.2, no_repeat_ngram_size=3, max_new_tokens=99)
+
+
+def test_temperature_zero_is_greedy_without_sampling_knobs():
+    kwargs = generation_kwargs(PRESETS["Precise"])
+    assert kwargs["do_sample"] is False
+    assert not {"temperature", "top_k", "top_p", "min_p", "typical_p"} & kwargs.keys()
+
+
+@pytest.mark.parametrize("asked, used", [(0, 1), (-5, 1), (50, 50), (10**9, MAX_NEW_TOKENS)])
+def test_max_new_tokens_is_bounded(asked, used):
+    assert bounded_new_tokens(asked) == used
+    assert generation_kwargs(Sampling(max_new_tokens=asked))["max_new_tokens"] == used
+
+
+def test_same_seed_same_text_other_seed_other_text(tiny_generator):
+    def text(seed: int) -> str:
+        return tiny_generator.run(Request("the detective", sampling=SAMPLED.with_(seed=seed))).text()
+
+    assert text(7) == text(7)
+    assert text(7) != text(8)
+
+
+def test_result_reports_seed_tokens_and_timing(tiny_generator):
+    run = tiny_generator.run(Request("a lighthouse keeper", sampling=SAMPLED.with_(max_new_tokens=10)))
+    assert run.text() == run.result.text
+    result = run.result
+    assert result.seed == 7 and 1 <= result.new_tokens <= 10
+    assert result.ttft_ms >= 0 and result.tokens_per_s >= 0 and result.finish in ("length", "eos")
+
+
+def test_stop_sequence_cuts_the_text(tiny_generator):
+    full = tiny_generator.run(Request("the diner", sampling=SAMPLED)).text()
+    stop = full[len(full) // 2:len(full) // 2 + 3]
+    run = tiny_generator.run(Request("the diner", sampling=SAMPLED.with_(stop=(stop,))))
+    pieces = list(run)
+    assert "".join(pieces) == full[:full.index(stop)] == run.result.text
+    assert run.result.finish == "stop sequence"
+
+
+def test_cut_at_stop_uses_the_earliest_sequence():
+    assert cut_at_stop("abc END def STOP", ("STOP", "END")) == ("abc ", True)
+    assert cut_at_stop("nothing here", ("STOP", "")) == ("nothing here", False)
+
+
+def test_long_prompt_is_trimmed_from_the_left(tiny_generator):
+    prompt = "first words " + "the dog barks twice " * 200 + "last words"
+    run = tiny_generator.run(Request(prompt, sampling=SAMPLED.with_(max_new_tokens=8)))
+    run.text()
+    assert run.result.trimmed
+    assert run.result.prompt_tokens <= tiny_generator.context - 8
+
+
+def test_short_prompt_is_not_trimmed(tiny_generator):
+    run = tiny_generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=4)))
+    run.text()
+    assert not run.result.trimmed
+
+
+def test_empty_prompt_is_refused(tiny_generator):
+    with pytest.raises(ValueError, match="empty"):
+        tiny_generator.run(Request("   "))
+
+
+def test_cancel_stops_early(tiny_generator):
+    run = tiny_generator.run(Request("the detective", sampling=SAMPLED.with_(max_new_tokens=200)))
+    run.cancel()
+    run.text()
+    assert run.result.finish == "stopped" and run.result.new_tokens < 200
+
+
+def test_a_second_generation_waits_for_the_first(tiny_generator):
+    waited = threading.Event()
+    run = tiny_generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=3)), on_wait=waited.set)
+    GENERATION_LOCK.acquire()
+    worker = threading.Thread(target=run.text)
+    worker.start()
+    assert waited.wait(5)
+    assert run.result is None
+    GENERATION_LOCK.release()
+    worker.join(30)
+    assert run.result is not None
+
+
+def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("REELPULSE_STORY_MODEL", str(tiny_model_dir))
+    generator = Generator.load(adapter=None)
+    assert generator.model.config.model_type == "gpt2" and generator.context == 128
