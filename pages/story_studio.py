@@ -1,3 +1,64 @@
+"""Story studio: prompt + mode + sampling controls → streamed text from SmolLM2 (screenplay LoRA on or off),
+with a side-by-side compare and this session's history. The logic lives in ui/story.py and models/story/."""
 import streamlit as st
 
-st.title("Coming soon")
+from models.story.prompts import MODES
+from ui import story
+from ui.resources import story_generator
+
+st.title("✍️ Story studio")
+st.caption("Draft stories, screenplay scenes and loglines with SmolLM2-135M-Instruct, running on this server's "
+           "CPU. Same prompt + settings + seed → same text.")
+story.init_state()
+
+
+def use_example() -> None:
+    st.session_state.prompt = MODES[st.session_state.mode].example
+
+
+@st.fragment
+def controls() -> None:
+    """Inputs live in a fragment: touching them never interrupts a generation that is streaming."""
+    mode, style = st.columns(2)
+    mode.selectbox("Mode", list(MODES), format_func=lambda m: MODES[m].label, key="mode")
+    style.radio("Style", list(story.STYLES), horizontal=True, key="style",
+                help="Screenplay style switches on the LoRA adapter tuned on movie scripts.")
+    st.text_area("Prompt", key="prompt", height=110, placeholder=MODES[st.session_state.mode].example)
+    example, seed, dice, compare = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
+    example.button("✨ Use an example", on_click=use_example)
+    seed.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+    dice.button("🎲", help="Random seed", on_click=story.new_seed)
+    compare.toggle("Compare two settings", key="compare")
+    sides = st.columns(2) if st.session_state.compare else [st.container()]
+    for side, column in zip("ab", sides):
+        with column.expander(f"Settings {side.upper()}" if st.session_state.compare else "Settings"):
+            story.sampling_controls(side)
+
+
+@st.fragment
+def studio() -> None:
+    if st.button("Generate", type="primary"):
+        if not st.session_state.prompt.strip():
+            st.warning("Write a prompt first (or use an example).")
+            return
+        generator = story_generator()
+        sides = "ab" if st.session_state.compare else "a"
+        columns = st.columns(len(sides))
+        st.session_state.latest = []
+        for side, column in zip(sides, columns):
+            with column:
+                st.session_state.latest.append(story.stream(generator, story.request(side), side.upper()))
+        st.rerun()   # refresh the history below
+    latest = st.session_state.get("latest", [])
+    for entry, column in zip(latest, st.columns(max(1, len(latest)))):
+        with column:
+            story.show_text(entry)
+            story.show_stats(entry)
+
+
+controls()
+st.button("⏹ Stop", help="Stop the generation that is streaming (the text so far is kept in the history).")
+studio()
+st.divider()
+story.history_panel()
+story_generator()   # warm the model up once the page is on screen

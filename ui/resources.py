@@ -11,6 +11,7 @@ from core.paths import store_dir
 from core.store import ReviewStore
 from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
+from models.story.generate import Generator
 
 
 @st.cache_resource(show_spinner="Loading the sentiment model…")
@@ -40,3 +41,9 @@ def movies_table(folder: str, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner=False)
 def figures(folder: str, version: int) -> HubFigures:
     return hub_figures(review_store(folder))
+
+
+@st.cache_resource(show_spinner="Loading the story model (the first start converts SmolLM2, ~30 s)…")
+def story_generator() -> Generator:
+    """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL."""
+    return Generator.load()

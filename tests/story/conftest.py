@@ -44,3 +44,18 @@ def tiny_generator(tiny_model_dir):
     from models.story.generate import Generator
 
     return Generator.load(tiny_model_dir, adapter=None)
+
+
+@pytest.fixture
+def fake_story(monkeypatch):
+    """Every Generator.load() in this test returns the instant fake (Streamlit caches cleared)."""
+    import streamlit as st
+
+    from models.story.generate import Generator
+    from tests.story.fake_generator import FakeGenerator
+
+    fake = FakeGenerator()
+    monkeypatch.setattr(Generator, "load", classmethod(lambda cls, path=None, adapter=None: fake))
+    st.cache_resource.clear()
+    yield fake
+    st.cache_resource.clear()

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from ui.story import parse_stops, to_markdown
+
+
+@pytest.fixture
+def page(fake_story) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "pages" / "story_studio.py"), default_timeout=30)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def generate(app: AppTest, prompt: str) -> AppTest:
+    app.text_area(key="prompt").set_value(prompt)
+    button(app, "Generate").click()
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_page_renders_with_controls(page):
+    assert page.title[0].value == "✍️ Story studio"
+    labels = {s.label for s in page.slider}
+    assert {"Temperature (0 = greedy)", "Top-k (0 = off)", "Top-p", "Min-p", "Typical-p", "Repetition penalty",
+            "No-repeat n-gram size (0 = off)", "Max new tokens"} <= labels
+    assert page.selectbox(key="a_preset").value == "Balanced"
+    assert {"Generate", "⏹ Stop", "🎲"} <= {b.label for b in page.button}
+
+
+def test_empty_prompt_shows_a_message(page, fake_story):
+    generate(page, "   ")
+    assert any("Write a prompt first" in w.value for w in page.warning)
+    assert fake_story.requests == []
+
+
+def test_generation_shows_text_seed_stats_and_history(page, fake_story):
+    page.number_input(key="seed").set_value(42)
+    generate(page, "a heist in a cinema")
+    request = fake_story.requests[-1]
+    assert request.prompt == "a heist in a cinema" and request.sampling.seed == 42
+    history = page.session_state["history"]
+    assert len(history) == 1 and history[0]["seed"] == 42 and history[0]["text"]
+    assert any(history[0]["text"].split()[0] in m.value for m in page.markdown)
+    assert any("seed 42" in c.value and "tok/s" in c.value for c in page.caption)
+    assert "History (1)" in [h.value for h in page.subheader]
+
+
+def test_same_seed_and_settings_give_the_same_text(page):
+    generate(page, "a heist")
+    generate(page, "a heist")
+    first, second = page.session_state["history"]
+    assert first["text"] == second["text"] and first["seed"] == second["seed"]
+
+
+def test_preset_sets_the_sliders(page):
+    page.selectbox(key="a_preset").set_value("Precise").run()
+    assert page.slider(key="a_temperature").value == 0.0
+    assert page.slider(key="a_no_repeat_ngram_size").value == 4
+
+
+def test_random_seed_button_changes_the_seed(page):
+    before = page.number_input(key="seed").value
+    button(page, "🎲").click().run()
+    assert page.number_input(key="seed").value != before
+
+
+def test_compare_runs_both_settings_with_one_seed(page, fake_story):
+    page.toggle(key="compare").set_value(True).run()
+    page.selectbox(key="b_preset").set_value("Wild").run()
+    generate(page, "two rivals in an elevator")
+    a, b = fake_story.requests[-2:]
+    assert a.sampling.seed == b.sampling.seed and a.sampling.temperature != b.sampling.temperature
+    assert [e["label"] for e in page.session_state["history"]] == ["A", "B"]
+
+
+def test_style_switch_reaches_the_request(page, fake_story):
+    page.radio(key="style").set_value("Plain").run()
+    generate(page, "a dog")
+    assert fake_story.requests[-1].screenplay_style is False
+    assert page.session_state["history"][-1]["style"] == "plain"
+
+
+def test_history_exports_as_json_and_markdown(page):
+    generate(page, "a lighthouse")
+    history = list(page.session_state["history"])
+    assert json.loads(json.dumps(history))[0]["prompt"] == "a lighthouse"
+    markdown = to_markdown(history)
+    assert "**Prompt:** a lighthouse" in markdown and history[0]["text"] in markdown
+
+
+def test_stop_sequences_are_parsed():
+    assert parse_stops("THE END | \\n\\n |  ") == ("THE END", "\n\n")

@@ -1,0 +1,139 @@
+"""Streamlit glue for the story studio: sampling controls bound to session state, streaming a run into
+the page, and the session's history (shown, and downloadable as JSON or Markdown)."""
+from __future__ import annotations
+
+import json
+import time
+
+import streamlit as st
+
+from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
+from models.story.generate import Request, random_seed
+from models.story.prompts import MODES
+
+# Sampling field → (widget label, min, max, step); every setting is a slider bound to "<side>_<field>".
+SLIDERS: dict[str, tuple[str, float, float, float]] = {
+    "temperature": ("Temperature (0 = greedy)", 0.0, 2.0, 0.05),
+    "top_k": ("Top-k (0 = off)", 0, 200, 1),
+    "top_p": ("Top-p", 0.05, 1.0, 0.01),
+    "min_p": ("Min-p", 0.0, 0.5, 0.01),
+    "typical_p": ("Typical-p", 0.05, 1.0, 0.01),
+    "repetition_penalty": ("Repetition penalty", 1.0, 2.0, 0.01),
+    "no_repeat_ngram_size": ("No-repeat n-gram size (0 = off)", 0, 8, 1),
+    "max_new_tokens": ("Max new tokens", 1, MAX_NEW_TOKENS, 1),
+}
+STYLES = {"Screenplay style": True, "Plain": False}
+DEFAULT_PRESET = "Balanced"
+
+
+def apply_preset(side: str) -> None:
+    preset = PRESETS[st.session_state[f"{side}_preset"]]
+    for name in SLIDERS:
+        st.session_state[f"{side}_{name}"] = getattr(preset, name)
+    st.session_state[f"{side}_stop"] = " | ".join(s.replace("\n", "\\n") for s in preset.stop)
+
+
+def init_state() -> None:
+    st.session_state.setdefault("history", [])
+    st.session_state.setdefault("seed", random_seed())
+    for side in ("a", "b"):
+        if f"{side}_preset" not in st.session_state:
+            st.session_state[f"{side}_preset"] = DEFAULT_PRESET if side == "a" else "Creative"
+            apply_preset(side)
+
+
+def new_seed() -> None:
+    st.session_state.seed = random_seed()
+
+
+def parse_stops(raw: str) -> tuple[str, ...]:
+    """'a | \\n\\n | THE END' → ('a', '\\n\\n', 'THE END'): '|' separates, a typed \\n is a newline."""
+    return tuple(part.strip().replace("\\n", "\n") for part in raw.split("|") if part.strip())
+
+
+def sampling_controls(side: str) -> None:
+    st.selectbox("Preset", list(PRESETS), key=f"{side}_preset", on_change=apply_preset, args=(side,))
+    for name, (label, low, high, step) in SLIDERS.items():
+        st.slider(label, low, high, step=step, key=f"{side}_{name}")
+    st.text_input("Stop sequences", key=f"{side}_stop", placeholder="THE END | \\n\\n",
+                  help="Separate with |. Type \\n for a newline.")
+
+
+def sampling(side: str) -> Sampling:
+    state = st.session_state
+    return Sampling(**{name: state[f"{side}_{name}"] for name in SLIDERS},
+                    stop=parse_stops(state[f"{side}_stop"]), seed=int(state.seed))
+
+
+def request(side: str) -> Request:
+    state = st.session_state
+    return Request(state.prompt, state.mode, sampling(side), screenplay_style=STYLES[state.style])
+
+
+def stream(generator, req: Request, label: str) -> dict:
+    """Stream one run into the current container and return its history entry (also when stopped)."""
+    waiting = st.empty()
+    run = generator.run(req, on_wait=lambda: waiting.info("⏳ Waiting: another generation is running on this "
+                                                          "server; yours starts as soon as it ends."))
+    shown: list[str] = []
+    try:
+        st.write_stream(_pieces(run, waiting, shown))
+    finally:   # a Stop click (or leaving the page) interrupts write_stream: keep what was written
+        run.cancel()
+        entry = dict(label=label, time=time.strftime("%H:%M:%S"), prompt=req.prompt, mode=req.mode,
+                     style="screenplay" if req.screenplay_style and generator.has_adapter else "plain",
+                     model=generator.name, settings=req.sampling.to_dict(), seed=req.sampling.seed,
+                     text=run.result.text if run.result else "".join(shown),
+                     stats=run.result.to_dict() if run.result else dict(finish="stopped"))
+        entry["stats"].pop("text", None)
+        st.session_state.history.append(entry)
+    return entry
+
+
+def _pieces(run, waiting, shown: list[str]):
+    """The run's text pieces, for display (newlines kept as Markdown line breaks); clears the waiting note."""
+    for piece in run:
+        waiting.empty()
+        shown.append(piece)
+        yield piece.replace("\n", "  \n")
+
+
+def show_text(entry: dict) -> None:
+    st.markdown(entry["text"].replace("\n", "  \n") or "_(no text)_")
+
+
+def show_stats(entry: dict) -> None:
+    stats = entry["stats"]
+    if "new_tokens" not in stats:
+        st.caption(f"⏹ stopped · seed {entry['seed']}")
+        return
+    notes = [f"seed {entry['seed']}", f"{stats['new_tokens']} tokens", f"{stats['tokens_per_s']} tok/s",
+             f"first token {stats['ttft_ms']:.0f} ms", f"finished: {stats['finish']}"]
+    st.caption(" · ".join(notes))
+    if stats.get("trimmed"):
+        st.warning("The prompt was longer than the model's context: it was trimmed from the left.")
+
+
+def to_markdown(history: list[dict]) -> str:
+    parts = ["# ReelPulse story studio: session history", ""]
+    for entry in history:
+        settings = ", ".join(f"{k}={v!r}" for k, v in entry["settings"].items())
+        parts += [f"## {entry['time']} · {MODES[entry['mode']].label} · {entry['style']} · seed {entry['seed']}",
+                  "", f"**Prompt:** {entry['prompt']}", "", f"**Settings:** {settings}", "",
+                  f"**Stats:** {json.dumps(entry['stats'])}", "", entry["text"], ""]
+    return "\n".join(parts)
+
+
+def history_panel() -> None:
+    history = st.session_state.history
+    st.subheader(f"History ({len(history)})")
+    if not history:
+        st.caption("Your generations in this session appear here.")
+        return
+    left, right = st.columns(2)
+    left.download_button("Download JSON", json.dumps(history, indent=2), "story_history.json", "application/json")
+    right.download_button("Download Markdown", to_markdown(history), "story_history.md", "text/markdown")
+    for entry in reversed(history):
+        with st.expander(f"{entry['time']} · {entry['label']} · seed {entry['seed']} · {entry['prompt'][:60]}"):
+            show_text(entry)
+            show_stats(entry)
