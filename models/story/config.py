@@ -55,7 +55,7 @@ class Recipe:
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    target_modules: tuple[str, ...] | None = None   # None: peft's default (q_proj + v_proj on Llama, c_attn on GPT-2)
     seq_len: int = 192                   # tokens of screenplay per example (after the instruction)
     batch_size: int = 4
     steps: int = 240
@@ -69,7 +69,7 @@ class Recipe:
     seed: int = 1234
 
     def to_dict(self) -> dict:
-        return dict(asdict(self), target_modules=list(self.target_modules))
+        return asdict(self)
 
 
 RECIPES = {"small": Recipe(), "tiny": Recipe(seq_len=32, batch_size=2, steps=3, warmup=1, chunks_per_script=1,

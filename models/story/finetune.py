@@ -40,8 +40,9 @@ def finetune(data: Path, recipe: Recipe, work: Path, out: Path, model_path: str 
     torch.manual_seed(recipe.seed)
     base, tokenizer = load_base(model_path)
     base.config.use_cache = False
+    targets = list(recipe.target_modules) if recipe.target_modules else None
     model = get_peft_model(base, LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=recipe.dropout,
-                                            target_modules=list(recipe.target_modules), task_type="CAUSAL_LM"))
+                                            target_modules=targets, task_type="CAUSAL_LM"))
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.0)
     log(f"reading {data} …")

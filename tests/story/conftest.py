@@ -15,7 +15,7 @@ SENTENCES = [
 ]
 
 
-def build_tiny_gpt2(folder: Path, n_positions: int = 128) -> Path:
+def build_tiny_gpt2(folder: Path, n_positions: int = 256) -> Path:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast

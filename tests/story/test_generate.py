@@ -102,4 +102,4 @@ def test_a_second_generation_waits_for_the_first(tiny_generator):
 def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):
     monkeypatch.setenv("REELPULSE_STORY_MODEL", str(tiny_model_dir))
     generator = Generator.load(adapter=None)
-    assert generator.model.config.model_type == "gpt2" and generator.context == 128
+    assert generator.model.config.model_type == "gpt2" and generator.context == 256
