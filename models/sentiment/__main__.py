@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from .artifacts import ArtifactError
 from .model import DEFAULT_DIR
 
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, ArtifactError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

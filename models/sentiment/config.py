@@ -15,6 +15,9 @@ class Recipe:
     # truncation of each review (tokens kept from the start and from the end)
     head: int = 64
     tail: int = 320
+    # tokenise the first word with its leading space like every other word; False only for the
+    # first shipped model, trained before this option existed
+    prefix_space: bool = False
     # language-model phase
     lm_tokens: int = 7_000_000      # tokens of train+unsup text seen by the LM (0 skips the phase)
     lm_epochs: int = 1
@@ -42,14 +45,14 @@ class Recipe:
 
 
 RECIPES = {
-    "small": Recipe(name="small"),
-    "full": Recipe(name="full", vocab_size=30_000, emb_sz=400, n_hid=1152, n_layers=3, head=128, tail=1312,
+    "small": Recipe(name="small", prefix_space=True),
+    "full": Recipe(name="full", prefix_space=True, vocab_size=30_000, emb_sz=400, n_hid=1152, n_layers=3, head=128, tail=1312,
                    lm_tokens=60_000_000, lm_epochs=10, lm_lr=2e-3, lm_drop_mult=1.0, bf16=False,
                    clas_stages=((1, 1, 2e-2), (2, 1, 1e-2), (3, 1, 5e-3), (-1, 2, 1e-3))),
     # seconds-long recipe for tests and smoke runs
-    "tiny": Recipe(name="tiny", vocab_size=300, emb_sz=16, n_hid=24, n_layers=2, head=16, tail=48,
-                   lm_tokens=20_000, lm_lr=1e-2, lm_bs=8, bptt=16, clas_bs=16, bf16=False,
-                   clas_stages=((1, 1, 2e-2), (-1, 2, 5e-3))),
+    "tiny": Recipe(name="tiny", prefix_space=True, vocab_size=300, emb_sz=16, n_hid=32, n_layers=2, head=16, tail=48,
+                   lm_tokens=20_000, lm_lr=1e-2, lm_bs=8, bptt=16, clas_bs=16, clas_drop_mult=0.1, bf16=False,
+                   clas_stages=((1, 2, 3e-2), (-1, 3, 1e-2))),
 }
 
 

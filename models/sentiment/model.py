@@ -12,7 +12,7 @@ from safetensors.torch import load_model
 
 from . import artifacts, network
 from .config import Recipe
-from .text import PAD, ReviewTokenizer, truncate
+from .text import UNK, ReviewTokenizer, truncate
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 MAX_CHARS = 20_000  # characters kept from each end of a very long text before tokenising
@@ -71,26 +71,22 @@ class SentimentModel:
         recipe = Recipe(**{k: tuple(map(tuple, v)) if k == "clas_stages" else v
                            for k, v in json.loads((folder / artifacts.RECIPE).read_text()).items()})
         vocab = json.loads((folder / artifacts.VOCAB).read_text())
-        tokenizer = ReviewTokenizer.from_files(folder / artifacts.TOKENIZER, vocab)
+        tokenizer = ReviewTokenizer.from_files(folder / artifacts.TOKENIZER, vocab, recipe.prefix_space)
         net = network.classifier(recipe, len(vocab))
         load_model(net, str(folder / artifacts.WEIGHTS), device="cpu")
         return cls(net, tokenizer, recipe, card)
 
     def encode(self, texts: Sequence[str]) -> list[torch.Tensor]:
         ids = self.tokenizer.encode_batch([clip_chars(t) for t in texts])
-        return [torch.as_tensor(truncate(x, self.recipe.head, self.recipe.tail) or [PAD]) for x in ids]
+        return [torch.as_tensor(truncate(x, self.recipe.head, self.recipe.tail) or [UNK]) for x in ids]
 
     @torch.inference_mode()
     def p_positive(self, ids: list[torch.Tensor]) -> list[float]:
-        from fastai.text.all import pad_input_chunk
-
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         probs = [0.0] * len(ids)
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
-            padded = pad_input_chunk([(ids[i],) for i in chunk], pad_idx=PAD, pad_first=True,
-                                     seq_len=self.recipe.bptt)
-            batch = torch.stack([p[0] for p in padded])
+            batch = torch.stack([p[0] for p in network.pad_batch([(ids[i],) for i in chunk], self.recipe.bptt)])
             with self._lock:
                 self.net.reset()
                 logits = self.net(batch)[0]

@@ -1,6 +1,8 @@
 """The AWD-LSTM networks (fastai's), built from a recipe and a vocabulary size."""
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from .config import Recipe
@@ -21,3 +23,14 @@ def language_model(recipe: Recipe, vocab_size: int) -> nn.Module:
 
     return get_language_model(AWD_LSTM, vocab_size, config=recipe.awd_lstm_config(classifier=False),
                               drop_mult=recipe.lm_drop_mult)
+
+
+def pad_batch(samples: list[tuple], bptt: int) -> list[tuple]:
+    """Pad the first element of each sample, sorted longest first, as fastai's SentenceEncoder
+    expects: whole chunks of PAD before the text, the rest after it. The batch length is rounded up
+    to a multiple of `bptt` so the pooling's "last token" always lands on the text, whatever the
+    other reviews in the batch (fastai's pad_input_chunk leaves that to chance)."""
+    from fastai.text.all import pad_chunk
+
+    length = math.ceil(max(len(s[0]) for s in samples) / bptt) * bptt
+    return [(pad_chunk(s[0], pad_idx=PAD, pad_first=True, seq_len=bptt, pad_len=length), *s[1:]) for s in samples]

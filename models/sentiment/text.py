@@ -43,9 +43,10 @@ def truncate(ids: Sequence[int], head: int, tail: int) -> list[int]:
 class ReviewTokenizer:
     """Maps text to ids of a reduced vocabulary over a byte-level BPE tokenizer."""
 
-    def __init__(self, bpe: Tokenizer, vocab: list[str]):
+    def __init__(self, bpe: Tokenizer, vocab: list[str], prefix_space: bool = True):
         self.bpe = bpe
         self.vocab = vocab
+        self.prefix_space = prefix_space
         # lookup table: BPE id → our id (UNK when the BPE token is not in our vocabulary)
         self._bpe_to_ours = np.full(bpe.get_vocab_size(), UNK, dtype=np.int64)
         for ours, token in enumerate(vocab):
@@ -54,28 +55,31 @@ class ReviewTokenizer:
                 self._bpe_to_ours[bpe_id] = ours
 
     @classmethod
-    def from_files(cls, tokenizer_json: Path, vocab: list[str]) -> "ReviewTokenizer":
-        return cls(Tokenizer.from_file(str(tokenizer_json)), vocab)
+    def from_files(cls, tokenizer_json: Path, vocab: list[str], prefix_space: bool = True) -> "ReviewTokenizer":
+        return cls(Tokenizer.from_file(str(tokenizer_json)), vocab, prefix_space)
 
     @classmethod
-    def build(cls, bpe: Tokenizer, texts: Iterable[str], vocab_size: int, min_count: int = 3
-              ) -> tuple["ReviewTokenizer", list[np.ndarray]]:
+    def build(cls, bpe: Tokenizer, texts: Iterable[str], vocab_size: int, prefix_space: bool = True,
+              min_count: int = 3) -> tuple["ReviewTokenizer", list[np.ndarray]]:
         """Choose the vocabulary from `texts`; return the tokenizer and the texts' BPE ids."""
-        bpe_ids = encode_bpe(bpe, texts)
+        bpe_ids = encode_bpe(bpe, texts, prefix_space)
         counts = Counter()
         for ids in bpe_ids:
             counts.update(ids.tolist())
         common = [i for i, c in counts.most_common(vocab_size - len(SPECIALS)) if c >= min_count]
         vocab = SPECIALS + [bpe.id_to_token(i) for i in common]
-        return cls(bpe, vocab), bpe_ids
+        return cls(bpe, vocab, prefix_space), bpe_ids
 
     def from_bpe(self, bpe_ids: np.ndarray) -> np.ndarray:
         return self._bpe_to_ours[bpe_ids]
 
     def encode_batch(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return [self.from_bpe(ids) for ids in encode_bpe(self.bpe, texts)]
+        return [self.from_bpe(ids) for ids in encode_bpe(self.bpe, texts, self.prefix_space)]
 
 
-def encode_bpe(bpe: Tokenizer, texts: Iterable[str]) -> list[np.ndarray]:
-    encodings = bpe.encode_batch([clean(t) for t in texts], add_special_tokens=False)
+def encode_bpe(bpe: Tokenizer, texts: Iterable[str], prefix_space: bool) -> list[np.ndarray]:
+    """BPE ids of cleaned texts. With `prefix_space` the first word is tokenised like every other
+    word ("Ġgreat", not "great")."""
+    prefix = " " if prefix_space else ""
+    encodings = bpe.encode_batch([prefix + clean(t) for t in texts], add_special_tokens=False)
     return [np.asarray(e.ids, dtype=np.int64) for e in encodings]

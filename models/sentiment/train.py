@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,9 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
 
-from . import artifacts, smollm2
+from . import artifacts, network, smollm2
 from .config import Recipe
-from .text import BOS, PAD, SPECIALS, ReviewTokenizer, truncate
+from .text import BOS, SPECIALS, UNK, ReviewTokenizer, truncate
 
 EMB_INIT_STD = 0.1
 
@@ -68,9 +69,10 @@ class Trainer:
         work_dir.mkdir(parents=True, exist_ok=True)
         self.progress_path = work_dir / "progress.json"
         self.progress = json.loads(self.progress_path.read_text()) if resume and self.progress_path.exists() else {}
-        if self.progress.get("recipe") not in (None, recipe.to_dict()):
+        recipe_json = json.loads(json.dumps(recipe.to_dict()))
+        if self.progress.get("recipe") not in (None, recipe_json):
             raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
-        self.progress["recipe"] = recipe.to_dict()
+        self.progress["recipe"] = recipe_json
         self.rng = np.random.default_rng(recipe.seed)
         torch.manual_seed(recipe.seed)
 
@@ -92,12 +94,13 @@ class Trainer:
         cache = self.work_dir / "tokens.npz"
         vocab_path = self.work_dir / "vocab.json"
         if cache.exists() and vocab_path.exists():
-            tokenizer = ReviewTokenizer(bpe, json.loads(vocab_path.read_text()))
+            tokenizer = ReviewTokenizer(bpe, json.loads(vocab_path.read_text()), self.recipe.prefix_space)
             data = np.load(cache)
             ids = np.split(data["ids"], data["offsets"][1:-1])
         else:
             t0 = time.time()
-            tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size)
+            tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size,
+                                                           self.recipe.prefix_space)
             ids = [tokenizer.from_bpe(x) for x in bpe_ids]
             offsets = np.cumsum([0] + [len(x) for x in ids])
             np.savez(cache, ids=np.concatenate(ids), offsets=offsets)
@@ -163,17 +166,16 @@ class Trainer:
 
     def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:
         from fastai.text.all import (AWD_LSTM, CrossEntropyLossFlat, DataLoaders, SortedDL, accuracy,
-                                     pad_input_chunk, text_classifier_learner)
-        from functools import partial
+                                     text_classifier_learner)
 
         r = self.recipe
 
         def items(idx):
-            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [BOS]) for i in idx]
+            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [UNK]) for i in idx]
             return [(s, torch.tensor(labels[i])) for s, i in zip(seqs, idx)], [len(s) for s in seqs]
 
         (train_items, train_lens), (valid_items, valid_lens) = items(train_idx), items(valid_idx)
-        pad = partial(pad_input_chunk, pad_idx=PAD, pad_first=True, seq_len=r.bptt)
+        pad = partial(network.pad_batch, bptt=r.bptt)
         dls = DataLoaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True),
                           SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad))
         dls.vocab, dls.c = tokenizer.vocab, 2

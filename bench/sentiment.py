@@ -1,0 +1,111 @@
+"""Sentiment model figures: load time, single-review latency, batch throughput, peak memory, and
+accuracy beside the TF-IDF baseline, for fp32 and bf16-autocast inference side by side.
+
+    python -m bench.sentiment [--model DIR] [--n-latency 200] [--n-batch 2000] [--baseline]
+
+Targets (2 cores): p50 <= 15 ms for one ~250-word review, >= 500 reviews/s batched.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from models.sentiment import DEFAULT_DIR, SentimentModel
+from models.sentiment.evaluate import read_labelled, scores
+
+SHARED_TEST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imdb" / "imdb_test.csv.xz"
+WRITTEN_REVIEW = (
+    "I went in expecting another loud summer sequel and came out grinning. The story is thin, sure, "
+    "and the villain's plan makes little sense once you think about it for more than a minute, but the "
+    "cast sells every scene. The lead has a dry, tired warmth that keeps the jokes from turning smug, "
+    "and the supporting players get real moments instead of one-liners. The middle act drags a little "
+    "with a detour to a desert town that adds nothing, and one chase is edited so fast you cannot tell "
+    "who is where. Still, the final half hour is terrific: inventive, funny and surprisingly moving. "
+) * 2  # ~220 words, written for this benchmark
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1]
+
+
+def measure(model: SentimentModel, precision: str, single: list[str], batch: list[str], sample) -> dict:
+    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16"
+                else contextlib.nullcontext())
+    with autocast:
+        model.predict(single[:3])  # warm-up
+        latencies = []
+        for text in single:
+            t0 = time.perf_counter()
+            model.predict([text])
+            latencies.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        model.predict(batch)
+        throughput = len(batch) / (time.perf_counter() - t0)
+        accuracy = None
+        if sample is not None:
+            predictions = [int(r.label == "pos") for r in model.predict(sample["text"].tolist())]
+            accuracy = scores(sample["y"].tolist(), predictions)["accuracy"]
+    return dict(precision=precision, p50_ms=round(percentile(latencies, 50), 2),
+                p95_ms=round(percentile(latencies, 95), 2), reviews_per_s=round(throughput, 1),
+                accuracy_1000=accuracy)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--n-latency", type=int, default=200)
+    parser.add_argument("--n-batch", type=int, default=2000)
+    parser.add_argument("--baseline", action="store_true", help="also train and score the TF-IDF baseline (~40 s)")
+    args = parser.parse_args()
+
+    rss_before = peak_rss_mib()
+    t0 = time.perf_counter()
+    model = SentimentModel.load(args.model)
+    load_s = time.perf_counter() - t0
+    print(f"model {model.version}: loaded in {load_s:.2f} s, peak RSS {peak_rss_mib():.0f} MiB "
+          f"(+{peak_rss_mib() - rss_before:.0f} MiB), torch threads {torch.get_num_threads()}")
+
+    sample = None
+    if SHARED_TEST.exists():
+        test = read_labelled(SHARED_TEST)
+        words = test["text"].str.split().str.len()
+        single = test[(words > 220) & (words < 280)]["text"].sample(args.n_latency, random_state=0).tolist()
+        batch = test["text"].sample(args.n_batch, random_state=1).tolist()
+        sample = read_labelled(SHARED_TEST, limit=1000, seed=2024)
+    else:
+        print("(../shared absent: timing a review written for this benchmark; no accuracy)")
+        single, batch = [WRITTEN_REVIEW] * args.n_latency, [WRITTEN_REVIEW] * args.n_batch
+
+    rows = [measure(model, precision, single, batch, sample) for precision in ("fp32", "bf16")]
+    print(f"{'precision':<10}{'p50 ms':>8}{'p95 ms':>8}{'reviews/s':>11}{'acc@1000':>10}")
+    for row in rows:
+        print(f"{row['precision']:<10}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['reviews_per_s']:>11}"
+              f"{row['accuracy_1000'] or '-':>10}")
+    print(f"bf16/fp32 throughput ratio: {rows[1]['reviews_per_s'] / rows[0]['reviews_per_s']:.2f}; "
+          f"targets: p50 <= 15 ms, >= 500 reviews/s; peak RSS {peak_rss_mib():.0f} MiB")
+    test_metrics = model.card.get("metrics", {}).get("imdb_test")
+    if test_metrics:
+        print(f"full IMDB test split (from the model card): accuracy {test_metrics['accuracy']:.4f}")
+    if args.baseline and SHARED_TEST.exists():
+        from models.sentiment.baseline import train_baseline
+
+        pipeline = train_baseline(SHARED_TEST.with_name("imdb_train.csv.xz"))
+        full = read_labelled(SHARED_TEST)
+        base = scores(full["y"].tolist(), pipeline.predict(full["text"]).tolist())
+        print(f"TF-IDF + LR baseline on the full test split: accuracy {base['accuracy']:.4f}")
+    print(json.dumps(dict(load_s=round(load_s, 2), peak_rss_mib=round(peak_rss_mib()), results=rows)))
+
+
+if __name__ == "__main__":
+    main()

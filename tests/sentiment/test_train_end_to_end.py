@@ -1,0 +1,44 @@
+"""train → save → load → predict on a tiny model trained in seconds."""
+import json
+
+from models.sentiment import artifacts
+
+
+def test_training_writes_every_artifact_with_checksums(tiny_model_dir):
+    card = json.loads((tiny_model_dir / artifacts.CARD_JSON).read_text())
+    for name in artifacts.CHECKED_FILES:
+        assert (tiny_model_dir / name).stat().st_size > 0
+        assert card["sha256"][name] == artifacts.sha256(tiny_model_dir / name)
+    assert card["recipe"]["name"] == "tiny"
+    assert "validation" in card["metrics"]
+    assert (tiny_model_dir / artifacts.CARD_MD).read_text().startswith("# ReelPulse AWD-LSTM")
+
+
+def test_loaded_model_separates_the_generated_classes(tiny_model):
+    positive = ["great wonderful superb film loved it", "brilliant and moving, a delightful story"]
+    negative = ["awful boring terrible film hated it", "dull, a clumsy waste of a story"]
+    results = tiny_model.predict(positive + negative)
+    assert [r.label for r in results] == ["pos", "pos", "neg", "neg"]
+    assert min(r.p_positive for r in results[:2]) > max(r.p_positive for r in results[2:])
+
+
+def test_batched_and_single_predictions_agree(tiny_model):
+    texts = ["great film", "a dull and clumsy plot that goes nowhere at all " * 5, "loved the actors"]
+    batched = tiny_model.predict(texts)
+    singles = [tiny_model.predict([t])[0] for t in texts]
+    for b, s in zip(batched, singles):
+        assert abs(b.p_positive - s.p_positive) < 1e-4
+
+
+def test_resume_skips_finished_phases(tiny_model_dir, tmp_path, capsys):
+    from models.sentiment import SentimentModel
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+
+    root = tiny_model_dir.parent
+    Trainer(root / "data", recipe("tiny"), tmp_path / "resumed", root / "work", resume=True).run()
+    out = capsys.readouterr().out
+    assert "language model: resuming from checkpoint" in out
+    assert "classifier: resuming after stage 2" in out
+    texts = ["superb and moving", "a clumsy waste"]
+    assert SentimentModel.load(tmp_path / "resumed").predict(texts) == SentimentModel.load(tiny_model_dir).predict(texts)
