@@ -10,6 +10,10 @@ PAGES = {
         st.Page("pages/movie.py", title="Movie", icon="⭐", url_path="movie"),
         st.Page("pages/sentiment_lab.py", title="Sentiment lab", icon="🧪"),
     ],
+    "Analysts": [
+        st.Page("pages/trends.py", title="Trends", icon="📈"),
+        st.Page("pages/import_reviews.py", title="Import & rescore", icon="📥"),
+    ],
     "Stories": [
         st.Page("pages/story_studio.py", title="Story studio", icon="✍️"),
     ],
