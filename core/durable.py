@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def fsync_dir(folder: Path) -> None:
@@ -14,13 +18,16 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, rename it over `path`, fsync the folder."""
+@contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A temp file beside `path`: once written it is fsync'd and renamed over `path`, and the folder fsync'd.
+
+    If the block raises (or is interrupted), the temp file is removed and `path` is untouched."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), 0o644)
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -28,6 +35,21 @@ def atomic_write(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to a temp file beside `path`, fsync it, rename it over `path`, fsync the folder."""
+    with replacing(path) as f:
+        f.write(data)
+
+
+def atomic_extend(path: Path, data: bytes) -> tuple[int, int]:
+    """Swap in a copy of `path` with `data` appended (atomically); return the new file's inode and size."""
+    with replacing(path) as f, open(path, "rb") as old:
+        shutil.copyfileobj(old, f, 1 << 20)
+        f.write(data)
+    stat = path.stat()
+    return stat.st_ino, stat.st_size
 
 
 def append_durably(path: Path, data: bytes) -> int:
@@ -45,3 +67,12 @@ def truncate_to(path: Path, size: int) -> None:
         f.truncate(size)
         f.flush()
         os.fsync(f.fileno())
+
+
+def keep_backup(path: Path, data: bytes) -> Path:
+    """Save `data` (unreadable bytes of `path`) as recovered/<name>.<UTC time>.bad before a repair drops them."""
+    folder = path.parent / BACKUPS
+    folder.mkdir(exist_ok=True)
+    backup = folder / f"{path.name}.{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.bad"
+    atomic_write(backup, data)
+    return backup

@@ -42,6 +42,7 @@ class Review(Record):
     label: Literal["pos", "neg"]
     p_positive: float = Field(ge=0, le=1)
     model_version: str = Field(min_length=1)
+    stars: float | None = Field(default=None, ge=1, le=10, exclude_if=lambda stars: stars is None)  # reviewer's own
 
     @property
     def confidence(self) -> float:

@@ -9,20 +9,22 @@ Folder layout (created from the shipped seed when the folder has no log yet):
 Appending fsyncs one line; the snapshot is rewritten atomically every SNAPSHOT_EVERY appends
 and on rebuild, and whatever the log holds beyond it is replayed on load. A torn last line
 (a crash mid-append) is cut off under the lock; a snapshot that does not parse or does not
-fit the log is rebuilt from the log.
+fit the log is rebuilt from the log. Bulk writes (append_many, replace_reviews) swap in a whole
+new log atomically; every view notices the new file (its inode) and reloads.
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from filelock import FileLock
 from pydantic import ValidationError
 
 from core import seed_data
-from core.durable import append_durably, atomic_write, truncate_to
+from core.durable import append_durably, atomic_extend, atomic_write, truncate_to
 from core.paths import store_dir
 from core.rating import RatingTally
 from core.schema import LogHeader, Movie, Review, Snapshot
@@ -36,6 +38,10 @@ MAX_LINE = 64 * 1024   # a review line is at most ~20 KB (5,000 characters of UT
 
 class StoreError(RuntimeError):
     """The store's files cannot be read as they are (the message says which and where)."""
+
+
+class _LogReplaced(Exception):
+    """The log file was swapped for a new one since this view last read it."""
 
 
 class UnknownMovie(ValueError):
@@ -60,6 +66,8 @@ class ReviewStore:
         self._file_lock = FileLock(folder / LOCK)
         self._mutex = threading.RLock()
         self._offset = 0                      # log bytes folded into _tallies (and _reviews)
+        self._inode = 0                       # which log file _offset refers to
+        self._replaced = 0                    # log bytes of earlier log files (keeps version growing)
         self._tallies: dict[str, RatingTally] = {}
         self._reviews: list[Review] | None = None   # parsed on first demand
         self._by_movie: dict[str, list[Review]] = {}
@@ -90,6 +98,8 @@ class ReviewStore:
         log.info("created a store in %s from the seed: %d movies, %d reviews", self.folder, len(movies), len(reviews))
 
     def _load(self) -> None:
+        self._replaced += self._offset
+        self._inode, self._offset, self._reviews, self._by_movie = self.log_path.stat().st_ino, 0, None, {}
         self.movies = {}
         for number, line in enumerate((self.folder / MOVIES).read_bytes().splitlines(), 1):
             try:
@@ -128,6 +138,8 @@ class ReviewStore:
     def _parse(self, start: int) -> tuple[list[Review], int]:
         """Reviews in complete lines from byte `start` on, and the offset after the last one."""
         with open(self.log_path, "rb") as f:
+            if os.fstat(f.fileno()).st_ino != self._inode:
+                raise _LogReplaced
             f.seek(start)
             data = f.read()
         end = data.rfind(b"\n") + 1
@@ -181,14 +193,24 @@ class ReviewStore:
     def refresh(self) -> int:
         """Catch up with appends made elsewhere (one stat when there are none); return the version."""
         with self._mutex:
-            if self.log_path.stat().st_size != self._offset:
-                self._catch_up()
-            return self._offset
+            stat = self.log_path.stat()
+            if stat.st_ino != self._inode:
+                self._reload()
+            elif stat.st_size != self._offset:
+                try:
+                    self._catch_up()
+                except _LogReplaced:
+                    self._reload()
+            return self.version
+
+    def _reload(self) -> None:
+        with self._file_lock:
+            self._load()
 
     @property
     def version(self) -> int:
-        """Grows with every stored review: the log bytes this view has read."""
-        return self._offset
+        """Grows with every stored review and every bulk write: the log bytes this view has read."""
+        return self._replaced + self._offset
 
     def tally(self, imdb_id: str) -> RatingTally:
         return self._tallies.get(imdb_id, RatingTally())
@@ -211,7 +233,11 @@ class ReviewStore:
 
     def _ensure_reviews(self) -> None:
         if self._reviews is None:
-            reviews, end = self._parse(0)
+            try:
+                reviews, end = self._parse(0)
+            except _LogReplaced:
+                self._reload()
+                reviews, end = self._parse(0)
             known = sum(t.reviews for t in self._tallies.values())
             self._reviews, self._by_movie = [], {}
             self._index(reviews[:known])
@@ -229,15 +255,56 @@ class ReviewStore:
         self.movie(review.imdb_id)
         line = (review.model_dump_json() + "\n").encode()
         with self._mutex, self._file_lock:
-            if self.log_path.stat().st_size != self._offset:   # another process wrote, or a crash did
-                self._repair_torn_tail()
-                self._catch_up()
+            self._sync_locked()
             before = self.tally(review.imdb_id)
             self._fold([review], append_durably(self.log_path, line))
             self._appends_since_snapshot += 1
             if self._appends_since_snapshot >= SNAPSHOT_EVERY:
                 self._write_snapshot()
             return before, self.tally(review.imdb_id)
+
+    def _sync_locked(self) -> None:
+        """Under the file lock: fold in what another process (or a crash) left in the log."""
+        if self.log_path.stat().st_ino != self._inode:
+            self._load()
+        if self.log_path.stat().st_size != self._offset:
+            self._repair_torn_tail()
+            self._catch_up()
+
+    def append_many(self, reviews: Sequence[Review]) -> int:
+        """Store many reviews in one durable step: after an error or a crash, all of them or none.
+
+        The log is copied, extended and swapped in atomically (the old bytes stay a prefix)."""
+        for imdb_id in {review.imdb_id for review in reviews}:
+            self.movie(imdb_id)
+        data = "".join(review.model_dump_json() + "\n" for review in reviews).encode()
+        with self._mutex, self._file_lock:
+            self._sync_locked()
+            if not reviews:
+                return 0
+            self._inode, end = atomic_extend(self.log_path, data)
+            self._fold(list(reviews), end)
+            self._write_snapshot()
+            return len(reviews)
+
+    def replace_reviews(self, updated: Mapping[str, Review]) -> int:
+        """Rewrite stored reviews in one durable step (e.g. rescored ones, by review_id); return how many.
+
+        Lines that are not in `updated` are kept byte for byte; the ratings are recomputed."""
+        with self._mutex, self._file_lock:
+            self._sync_locked()
+            lines = self.log_path.read_bytes().splitlines(keepends=True)
+            count = 0
+            for number, line in enumerate(lines[1:], 1):
+                new = updated.get(Review.model_validate_json(line).review_id)
+                if new is not None:
+                    lines[number], count = (new.model_dump_json() + "\n").encode(), count + 1
+            self.snapshot_path.unlink(missing_ok=True)   # a crash before the new one: rebuilt on open
+            atomic_write(self.log_path, b"".join(lines))
+            self._replaced += self._offset
+            self._inode = self.log_path.stat().st_ino
+            self._rebuild_snapshot()
+            return count
 
     def _write_snapshot(self) -> None:
         snapshot = Snapshot(log_offset=self._offset, tallies=self._tallies)
