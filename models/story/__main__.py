@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--recipe", choices=list(RECIPES), default="small")
     evaluate.add_argument("--adapter", type=Path, default=ADAPTER_DIR)
     evaluate.add_argument("--model")
+    evaluate.add_argument("--windows", type=int, help="override the recipe's number of held-out windows")
     evaluate.add_argument("--record", action="store_true", help="store the result in the adapter's model card")
 
     args = parser.parse_args(argv)
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def recipe_from(args):
-    recipe = RECIPES[args.recipe]
-    return recipe if getattr(args, "steps", None) is None else replace(recipe, steps=args.steps)
+    overrides = {"steps": getattr(args, "steps", None), "eval_chunks": getattr(args, "windows", None)}
+    return replace(RECIPES[args.recipe], **{k: v for k, v in overrides.items() if v is not None})
 
 
 def run_generate(args) -> int:

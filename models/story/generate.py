@@ -3,6 +3,7 @@ One generation runs at a time per process (GENERATION_LOCK): two at once on 2 co
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import threading
 import time
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import prompts
-from .config import ADAPTER_DIR, MAX_CONTEXT, MAX_NEW_TOKENS, STREAM_TIMEOUT_S, Sampling
+from .config import ADAPTER_DIR, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, STREAM_TIMEOUT_S, Sampling
 
 GENERATION_LOCK = threading.Lock()
 
@@ -93,6 +94,8 @@ class Run:
         self.generator, self.request, self.on_wait = generator, request, on_wait
         self.clock = Clock()
         self.result: Result | None = None
+        self.worker: threading.Thread | None = None
+        self.failure: Exception | None = None
 
     def cancel(self) -> None:
         self.clock.cancel.set()
@@ -106,6 +109,8 @@ class Run:
             yield from self._stream()
         finally:
             self.cancel()
+            if self.worker:
+                self.worker.join()    # its last token must not touch the next run's random state
             GENERATION_LOCK.release()
 
     def _stream(self) -> Iterator[str]:
@@ -119,9 +124,9 @@ class Run:
         inputs = gen.tokenizer(text_in, return_tensors="pt", add_special_tokens=False)
         streamer = TextIteratorStreamer(gen.tokenizer, skip_prompt=True, skip_special_tokens=True,
                                        timeout=STREAM_TIMEOUT_S)
-        worker = threading.Thread(target=gen.run_generate, daemon=True,
-                                  args=(inputs, kwargs, streamer, self.clock, sampling.seed, self.request))
-        worker.start()
+        self.clock.start = time.perf_counter()
+        self.worker = threading.Thread(target=self._work, args=(inputs, kwargs, streamer), daemon=True)
+        self.worker.start()
         text, sent, finish = "", 0, None
         hold = max((len(s) for s in sampling.stop), default=1) - 1   # a stop sequence may span pieces
         for piece in streamer:
@@ -136,7 +141,9 @@ class Run:
                 sent = ready
             if hit:
                 break
-        worker.join()
+        self.worker.join()
+        if self.failure:
+            raise self.failure
         if sent < len(text):
             yield text[sent:]
         clock = self.clock
@@ -150,6 +157,13 @@ class Run:
             tokens_per_s=round((clock.tokens - 1) / decode_s, 2) if decode_s > 0 else 0.0,
             seconds=round(time.perf_counter() - clock.start, 3),
             prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish)
+
+    def _work(self, inputs, kwargs: dict, streamer) -> None:
+        try:
+            self.generator.run_generate(inputs, kwargs, streamer, self.clock, self.request)
+        except Exception as err:   # handed to the consuming thread
+            self.failure = err
+            streamer.end()
 
     def text(self) -> str:
         """Run to the end and return the whole text."""
@@ -166,25 +180,24 @@ class Generator:
                            or getattr(config, "n_positions", MAX_CONTEXT))
 
     @classmethod
-    def load(cls, path: str | Path | None = None, adapter: Path | None = ADAPTER_DIR) -> Generator:
+    def load(cls, path: str | Path | None = None, adapter: Path | None = None) -> Generator:
+        """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
+        folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2."""
         from .loader import attach_adapter, base_dir, load_base
 
+        custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
-        tuned = attach_adapter(model, adapter) if adapter else None
+        tuned = attach_adapter(model, adapter or (None if custom else ADAPTER_DIR))
         return cls(tuned or model, tokenizer, base_dir(path).name, has_adapter=tuned is not None)
 
     def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
         return Run(self, request, on_wait)
 
-    def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, seed: int, request: Request) -> None:
+    def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, request: Request) -> None:
         import torch
 
-        torch.manual_seed(seed)
+        torch.manual_seed(request.sampling.seed)
         plain = self.has_adapter and not request.screenplay_style
         with torch.inference_mode(), (self.model.disable_adapter() if plain else contextlib.nullcontext()):
-            try:
-                self.model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
-                                    pad_token_id=self.tokenizer.pad_token_id)
-            except Exception:
-                streamer.end()
-                raise
+            self.model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
+                                pad_token_id=self.tokenizer.pad_token_id)

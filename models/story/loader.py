@@ -9,7 +9,7 @@ from pathlib import Path
 
 from models.sentiment.smollm2 import gguf_path
 
-from .config import ADAPTER_DIR, MODEL_ENV, cache_dir
+from .config import MODEL_ENV, cache_dir
 
 
 def log(message: str) -> None:
@@ -62,9 +62,9 @@ def load_base(path: str | Path | None = None):
     return model, tokenizer
 
 
-def attach_adapter(model, adapter: Path = ADAPTER_DIR):
+def attach_adapter(model, adapter: Path | None):
     """Wrap `model` with the LoRA adapter (toggled per generation with `disable_adapter()`); None if absent."""
-    if not (adapter / "adapter_config.json").is_file():
+    if adapter is None or not (adapter / "adapter_config.json").is_file():
         return None
     from peft import PeftModel
 
