@@ -1,8 +1,10 @@
-"""python -m core.reviews {add,export,rebuild}: the review store from the command line.
+"""python -m core.reviews {add,export,rebuild,import,rescore}: the review store from the command line.
 
     add --movie IMDB_ID --text TEXT   score and store one review; print one JSON object
     export [--movie IMDB_ID]          print stored reviews as JSON Lines
     rebuild                           recompute every rating from the log; report mismatches
+    import FILE_OR_DIR [--limit N]    score and store a CSV (our IMDB form) or an aclImdb folder; print a summary
+    rescore                           score again what an older model scored; print what changed
 """
 from __future__ import annotations
 
@@ -10,8 +12,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from tqdm import tqdm
+
+from core.import_sources import open_rows
+from core.importer import import_reviews
+from core.rescore import rescore
 from core.schema import validate_text
+from core.scoring import Progress
 from core.store import ReviewStore, StoreError
 from core.submission import ModelUnavailable, load_model, submit_review
 
@@ -42,7 +51,32 @@ def run_rebuild(args: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
-COMMANDS: dict[str, Command] = {"add": run_add, "export": run_export, "rebuild": run_rebuild}
+def tqdm_progress(bar: tqdm) -> Progress:
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+    return update
+
+
+def run_import(args: argparse.Namespace) -> int:
+    store = ReviewStore.open()
+    rows = list(tqdm(open_rows(args.source, limit=args.limit), desc="reading", unit=" rows", leave=False))
+    with tqdm(desc="scoring", unit=" reviews") as bar:
+        summary = import_reviews(store, load_model(), rows, tqdm_progress(bar), source=f"import:{args.source.name}")
+    print(json.dumps(summary.to_dict()))
+    return 0
+
+
+def run_rescore(args: argparse.Namespace) -> int:
+    store = ReviewStore.open()
+    with tqdm(desc="rescoring", unit=" reviews") as bar:
+        summary = rescore(store, load_model(), tqdm_progress(bar))
+    print(json.dumps(summary.to_dict()))
+    return 0
+
+
+COMMANDS: dict[str, Command] = {"add": run_add, "export": run_export, "rebuild": run_rebuild,
+                                "import": run_import, "rescore": run_rescore}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +89,10 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="print stored reviews as JSON Lines")
     export.add_argument("--movie", metavar="IMDB_ID")
     commands.add_parser("rebuild", help="recompute all ratings from the log")
+    bulk = commands.add_parser("import", help="score and store many reviews (nothing is stored if cancelled)")
+    bulk.add_argument("source", type=Path, metavar="FILE_OR_DIR")
+    bulk.add_argument("--limit", type=int, metavar="N", help="read at most N rows")
+    commands.add_parser("rescore", help="score again every review an older model version scored")
     return root
 
 
@@ -65,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ModelUnavailable, StoreError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cancelled: nothing was stored", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
