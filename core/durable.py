@@ -6,8 +6,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
+
+BACKUPS = "recovered"   # beside a damaged file: the bytes a repair could not read, kept as they were
 
 
 def fsync_dir(folder: Path) -> None:
@@ -67,6 +70,14 @@ def truncate_to(path: Path, size: int) -> None:
         f.truncate(size)
         f.flush()
         os.fsync(f.fileno())
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete temp files that a killed `replacing` left behind (call only while no writer can be mid-write)."""
+    stale = list(folder.glob(".*.tmp"))
+    for tmp in stale:
+        tmp.unlink(missing_ok=True)
+    return stale
 
 
 def keep_backup(path: Path, data: bytes) -> Path:

@@ -24,7 +24,7 @@ from filelock import FileLock
 from pydantic import ValidationError
 
 from core import seed_data
-from core.durable import append_durably, atomic_extend, atomic_write, truncate_to
+from core.durable import append_durably, atomic_extend, atomic_write, keep_backup, remove_stale_temps, truncate_to
 from core.paths import store_dir
 from core.rating import RatingTally
 from core.schema import LogHeader, Movie, Review, Snapshot
@@ -82,6 +82,8 @@ class ReviewStore:
         folder.mkdir(parents=True, exist_ok=True)
         store = cls(folder)
         with store._file_lock:
+            if remove_stale_temps(folder):
+                log.warning("%s: removed temp files left by a writer that was killed", folder)
             if not store.log_path.exists():
                 store._create_from_seed()
             store._repair_torn_tail()
@@ -89,24 +91,38 @@ class ReviewStore:
         return store
 
     def _create_from_seed(self) -> None:
-        movies, reviews = seed_data.load_movies(), seed_data.demo_reviews()
-        payload = "".join(f"{m.model_dump_json()}\n" for m in movies)
-        atomic_write(self.folder / MOVIES, payload.encode())
+        movies, reviews = self._write_catalogue(), seed_data.demo_reviews()
         self.snapshot_path.unlink(missing_ok=True)
         lines = [LogHeader().model_dump_json()] + [r.model_dump_json() for r in reviews]
         atomic_write(self.log_path, ("\n".join(lines) + "\n").encode())
         log.info("created a store in %s from the seed: %d movies, %d reviews", self.folder, len(movies), len(reviews))
 
+    def _write_catalogue(self) -> list[Movie]:
+        movies = seed_data.load_movies()
+        atomic_write(self.folder / MOVIES, "".join(f"{m.model_dump_json()}\n" for m in movies).encode())
+        return movies
+
+    def _read_catalogue(self) -> list[Movie]:
+        """The catalogue; rewritten from the seed (a backup kept) when it is missing, empty or unreadable."""
+        path = self.folder / MOVIES
+        try:
+            data = path.read_bytes()
+            movies = [Movie.model_validate_json(line) for line in data.splitlines()]
+        except FileNotFoundError:
+            log.warning("%s is missing: writing it again from the seed", path)
+            return self._write_catalogue()
+        except ValidationError as err:
+            movies, problem = [], err
+        if movies:
+            return movies
+        log.warning("%s is unreadable (%s): kept as %s, written again from the seed",
+                    path, problem if data else "empty", keep_backup(path, data))
+        return self._write_catalogue()
+
     def _load(self) -> None:
         self._replaced += self._offset
         self._inode, self._offset, self._reviews, self._by_movie = self.log_path.stat().st_ino, 0, None, {}
-        self.movies = {}
-        for number, line in enumerate((self.folder / MOVIES).read_bytes().splitlines(), 1):
-            try:
-                movie = Movie.model_validate_json(line)
-            except ValidationError as err:
-                raise StoreError(f"{self.folder / MOVIES} line {number}: {err}") from err
-            self.movies[movie.imdb_id] = movie
+        self.movies = {movie.imdb_id: movie for movie in self._read_catalogue()}
         snapshot = self._read_snapshot()
         if snapshot is None:
             self._rebuild_snapshot()
@@ -115,17 +131,21 @@ class ReviewStore:
             self._catch_up()
 
     def _read_snapshot(self) -> Snapshot | None:
+        """The snapshot, or None to rebuild it from the log (a damaged one is kept in recovered/ first)."""
         try:
-            snapshot = Snapshot.model_validate_json(self.snapshot_path.read_bytes())
+            data = self.snapshot_path.read_bytes()
+            snapshot = Snapshot.model_validate_json(data)
         except FileNotFoundError:
             return None
         except ValidationError as err:
-            log.warning("%s is unreadable, rebuilding it from the log: %s", self.snapshot_path, err)
-            return None
-        if not self._is_line_boundary(snapshot.log_offset):
-            log.warning("%s does not fit the log, rebuilding it", self.snapshot_path)
-            return None
-        return snapshot
+            problem = f"is unreadable ({err.errors()[0]['msg']})"
+        else:
+            if self._is_line_boundary(snapshot.log_offset):
+                return snapshot
+            problem = "does not fit the log"
+        log.warning("%s %s: kept as %s, rebuilding it from the log",
+                    self.snapshot_path, problem, keep_backup(self.snapshot_path, data))
+        return None
 
     def _is_line_boundary(self, offset: int) -> bool:
         with open(self.log_path, "rb") as f:
@@ -143,14 +163,16 @@ class ReviewStore:
             f.seek(start)
             data = f.read()
         end = data.rfind(b"\n") + 1
-        reviews, lines = [], data[:end].splitlines()
+        reviews, lines, at = [], data[:end].split(b"\n")[:-1], start
         if start == 0:
             self._check_header(lines.pop(0) if lines else b"")
+            at = data.find(b"\n") + 1
         for line in lines:
             try:
                 reviews.append(Review.model_validate_json(line))
             except ValidationError as err:
-                raise StoreError(f"{self.log_path}: a bad line after byte {start}: {err}") from err
+                raise StoreError(f"{self.log_path}: a bad line at byte {at}: {err}") from err
+            at += len(line) + 1
         return reviews, start + end
 
     def _check_header(self, line: bytes) -> None:
@@ -177,16 +199,27 @@ class ReviewStore:
             self._by_movie.setdefault(review.imdb_id, []).append(review)
 
     def _repair_torn_tail(self) -> None:
-        """Under the file lock: drop bytes after the last newline (an append cut short by a crash)."""
+        """Under the file lock: move the bytes after the last newline (an append cut short by a crash)
+        to recovered/, and cut them off."""
         size = self.log_path.stat().st_size
         with open(self.log_path, "rb") as f:
             f.seek(max(0, size - 1))
             if f.read(1) in (b"", b"\n"):
                 return
-            f.seek(max(0, size - MAX_LINE))
-            tail = f.read()
-        keep = size - len(tail) + tail.rfind(b"\n") + 1
-        log.warning("%s: cutting a torn last line (%d bytes)", self.log_path, size - keep)
+            keep = size
+            while keep > 0:   # back from the end, a block at a time, to the last newline
+                start = max(0, keep - MAX_LINE)
+                f.seek(start)
+                block = f.read(keep - start)
+                if b"\n" in block:
+                    keep = start + block.rfind(b"\n") + 1
+                    break
+                keep = start
+            if keep == 0:
+                raise StoreError(f"{self.log_path} has no complete line: it is not a review log")
+            f.seek(keep)
+            backup = keep_backup(self.log_path, f.read())
+        log.warning("%s: cutting a torn last line (%d bytes, kept as %s)", self.log_path, size - keep, backup)
         truncate_to(self.log_path, keep)
 
     # ---------------------------------------------------------------- public reading
