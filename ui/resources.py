@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.paths import store_dir
-from core.store import ReviewStore
+from core.store import ReviewStore, StoreError
 from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
 from models.story.generate import Generator
@@ -26,9 +26,14 @@ def review_store(folder: str) -> ReviewStore:
 
 
 def current_store() -> ReviewStore:
-    """The live store (REELPULSE_DATA_DIR), caught up with writes from other processes (one stat if none)."""
-    store = review_store(str(store_dir()))
-    store.refresh()
+    """The live store (REELPULSE_DATA_DIR), caught up with writes from other processes (one stat if none).
+    When its files cannot be read the page shows why (naming the file) and stops."""
+    try:
+        store = review_store(str(store_dir()))
+        store.refresh()
+    except (StoreError, OSError) as err:
+        st.error(f"The review store cannot be read: {err}")
+        st.stop()
     return store
 
 
