@@ -14,6 +14,7 @@ new log atomically; every view notices the new file (its inode) and reloads.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -38,6 +39,10 @@ MAX_LINE = 64 * 1024   # a review line is at most ~20 KB (5,000 characters of UT
 
 class StoreError(RuntimeError):
     """The store's files cannot be read as they are (the message says which and where)."""
+
+
+class StoreWriteError(StoreError):
+    """The disk refused a write (full, read-only, no permission); the store is left as it was."""
 
 
 class _LogReplaced(Exception):
@@ -290,11 +295,25 @@ class ReviewStore:
         with self._mutex, self._file_lock:
             self._sync_locked()
             before = self.tally(review.imdb_id)
-            self._fold([review], append_durably(self.log_path, line))
+            try:
+                end = append_durably(self.log_path, line)
+            except OSError as err:
+                self._undo_append()
+                raise StoreWriteError(f"{self.log_path} could not be written ({err.strerror or err})") from err
+            self._fold([review], end)
             self._appends_since_snapshot += 1
             if self._appends_since_snapshot >= SNAPSHOT_EVERY:
-                self._write_snapshot()
+                try:
+                    self._write_snapshot()
+                except OSError as err:   # the review is in the log already; a snapshot is only a shortcut
+                    log.warning("%s not written (%s); the log holds every review", self.snapshot_path, err)
             return before, self.tally(review.imdb_id)
+
+    def _undo_append(self) -> None:
+        """Cut off what a failed append wrote (best effort: a torn tail left here is cut on the next open)."""
+        with contextlib.suppress(OSError):
+            if self.log_path.stat().st_size > self._offset:
+                truncate_to(self.log_path, self._offset)
 
     def _sync_locked(self) -> None:
         """Under the file lock: fold in what another process (or a crash) left in the log."""
