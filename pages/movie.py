@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.posters import poster_svg
 from core.schema import MAX_TEXT, MIN_TEXT
+from core.store import StoreError
 from core.submission import model_unavailable, submit_review
 from core.views import newest_first, rating_history
 from models.sentiment import ArtifactError
@@ -41,6 +42,8 @@ if submitted:
         st.error(str(model_unavailable(err)))
     except ValueError as err:
         st.warning(f"Your review was not stored: {err}.")
+    except StoreError as err:
+        st.error(f"Your review was not stored: {err}. Please try again later.")
     else:
         verdict, confidence, change = st.columns(3)
         verdict.metric("Verdict", "Positive 👍" if submission.review.label == "pos" else "Negative 👎")
