@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.paths import store_dir
 from core.store import ReviewStore, StoreError
+from core.trends import TrendData, trend_data
 from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
 from models.story.generate import Generator
@@ -52,3 +53,9 @@ def figures(folder: str, version: int) -> HubFigures:
 def story_generator() -> Generator:
     """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL."""
     return Generator.load()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the review data…")
+def trends_data(folder: str, version: int) -> TrendData:
+    """Every review as one frame for the Trends page, rebuilt only when the store's version changes."""
+    return trend_data(review_store(folder))
