@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 MODEL_ENV = "REELPULSE_STORY_MODEL"      # a local Hugging Face causal-LM folder used instead of SmolLM2
+INT8_ENV = "REELPULSE_STORY_INT8"        # "1": int8 dynamic quantisation of the Linear layers (bench/story.py)
 CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safetensors once
 SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl.xz"
 

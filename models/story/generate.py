@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import prompts
-from .config import ADAPTER_DIR, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, STREAM_TIMEOUT_S, Sampling
+from .config import ADAPTER_DIR, INT8_ENV, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, STREAM_TIMEOUT_S, Sampling
 
 GENERATION_LOCK = threading.Lock()
 
@@ -183,12 +183,15 @@ class Generator:
     def load(cls, path: str | Path | None = None, adapter: Path | None = None) -> Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2."""
-        from .loader import attach_adapter, base_dir, load_base
+        from .loader import attach_adapter, base_dir, load_base, quantize_int8
 
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
         tuned = attach_adapter(model, adapter or (None if custom else ADAPTER_DIR))
-        return cls(tuned or model, tokenizer, base_dir(path).name, has_adapter=tuned is not None)
+        final = tuned or model
+        if os.environ.get(INT8_ENV) == "1":
+            final = quantize_int8(final)
+        return cls(final, tokenizer, base_dir(path).name, has_adapter=tuned is not None)
 
     def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
         return Run(self, request, on_wait)

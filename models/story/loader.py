@@ -69,3 +69,10 @@ def attach_adapter(model, adapter: Path | None):
     from peft import PeftModel
 
     return PeftModel.from_pretrained(model, str(adapter)).eval()
+
+
+def quantize_int8(model):
+    """int8 dynamic quantisation of every Linear layer (weights int8, activations quantised per batch)."""
+    import torch
+
+    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

@@ -103,3 +103,11 @@ def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):
     monkeypatch.setenv("REELPULSE_STORY_MODEL", str(tiny_model_dir))
     generator = Generator.load(adapter=None)
     assert generator.model.config.model_type == "gpt2" and generator.context == 256
+
+
+def test_int8_switch_quantises_linear_layers(tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("REELPULSE_STORY_INT8", "1")
+    generator = Generator.load(tiny_model_dir)
+    assert "quantized" in type(generator.model.lm_head).__module__
+    run = generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=4)))
+    assert run.text() == run.result.text

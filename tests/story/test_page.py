@@ -101,3 +101,18 @@ def test_history_exports_as_json_and_markdown(page):
 
 def test_stop_sequences_are_parsed():
     assert parse_stops("THE END | \\n\\n |  ") == ("THE END", "\n\n")
+
+
+def test_page_streams_from_a_real_tiny_model(tiny_model_dir, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("REELPULSE_STORY_MODEL", str(tiny_model_dir))
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(ROOT / "pages" / "story_studio.py"), default_timeout=60)
+    app.run()
+    app.radio(key="style").set_value("Plain")
+    app.slider(key="a_max_new_tokens").set_value(8)
+    generate(app, "a dog")
+    entry = app.session_state["history"][-1]
+    assert entry["model"] == tiny_model_dir.name and 1 <= entry["stats"]["new_tokens"] <= 8
+    st.cache_resource.clear()
