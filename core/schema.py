@@ -1,6 +1,7 @@
 """The store's records, schema-checked with pydantic on every write and every read."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
@@ -71,6 +72,12 @@ class Snapshot(Record):
     tallies: dict[str, RatingTally]
 
 
+# What a review may not carry: control characters (tab, newline and carriage return aside), bidirectional
+# embeddings, overrides and isolates (they reorder what readers see), and lone surrogates (undecodable bytes).
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+UNDECODABLE = re.compile("[\ud800-\udfff]")
+
+
 def validate_text(text: object) -> str:
     """The review text, stripped, or a ValueError that says what is wrong with it."""
     if not isinstance(text, str):
@@ -80,6 +87,11 @@ def validate_text(text: object) -> str:
         raise ValueError(f"a review needs at least {MIN_TEXT} characters (got {len(stripped)})")
     if len(stripped) > MAX_TEXT:
         raise ValueError(f"a review may have at most {MAX_TEXT:,} characters (got {len(stripped):,})")
+    if bad := UNDECODABLE.search(stripped):
+        raise ValueError(f"a review must be valid UTF-8 text (undecodable bytes at character {bad.start() + 1})")
+    if bad := INVISIBLE.search(stripped):
+        raise ValueError(f"a review may not contain invisible control characters "
+                         f"(U+{ord(bad.group()):04X} at character {bad.start() + 1})")
     return stripped
 
 
