@@ -17,6 +17,7 @@ import pandas as pd
 ACL_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 TITLE_IN_URL = re.compile(r"/title/(tt\d+)")
 LABEL_FOLDERS = ("neg", "pos", "unsup")
+COMPRESSION = {".xz": "xz", ".gz": "gzip"}
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ def read_header(source: str | Path | IO[bytes]) -> list[str]:
 
 def read_frame(source: str | Path | IO[bytes], usecols: list[str] | None = None,
                nrows: int | None = None) -> pd.DataFrame:
+    suffix = Path(str(getattr(source, "name", source))).suffix   # uploads are buffers: infer from their name
     try:
         return pd.read_csv(source, dtype=str, keep_default_na=False, usecols=usecols, nrows=nrows,
-                           encoding_errors="replace")
+                           compression=COMPRESSION.get(suffix, "infer"), encoding_errors="replace")
     except ValueError as err:   # pandas' ParserError, a missing usecol and bad compression are ValueErrors
         raise SourceError(f"cannot read the CSV: {err}") from err
 
@@ -109,3 +111,13 @@ def open_rows(path: Path, mapping: ColumnMap | None = None, limit: int | None = 
                               f"a CSV needs the IMDB columns {', '.join(IMDB_CSV.columns())}")
         mapping = IMDB_CSV
     return csv_rows(path, mapping, limit)
+
+
+GUESSES = {"text": ("text", "review", "content", "body"), "movie": ("imdb_title_id", "imdb_id", "movie", "title", "film"),
+           "date": ("date", "created_at", "time", "when"), "stars": ("stars", "rating", "score")}
+
+
+def guess_column(header: list[str], field_name: str) -> str | None:
+    """The column most likely to hold `field_name` (text, movie, date or stars), by its name."""
+    lowered = {column.strip().lower(): column for column in header}
+    return next((lowered[name] for name in GUESSES[field_name] if name in lowered), None)

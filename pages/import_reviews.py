@@ -1,3 +1,113 @@
+"""Import & rescore: bulk-import reviews (CSV with mapped columns, our IMDB CSV, aclImdb folder) and
+rescore the store after a model update. Nothing is stored until all rows are scored."""
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("Coming soon")
+from core.import_sources import ColumnMap, SourceError, csv_rows, guess_column, open_rows, read_header
+from core.importer import import_reviews
+from core.rescore import rescore
+from core.store import StoreError, UnknownMovie
+from core.submission import model_unavailable
+from models.sentiment import ArtifactError
+from ui.resources import current_store, sentiment_model
+
+RUNNING = "import_running"   # set while an import or rescore runs: still set on the next run means it was cancelled
+
+st.title("📥 Import & rescore")
+store = current_store()
+if st.session_state.pop(RUNNING, None):
+    st.warning("The last run was cancelled before it finished: nothing was stored.")
+
+
+def progress_bar(label: str):
+    bar = st.progress(0.0, text=label)
+
+    def update(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{label}: {done:,} of {total:,} reviews scored")
+    return update
+
+
+def run_safely(action, label: str):
+    """Run an import or rescore with a progress bar; show what went wrong instead of failing the page."""
+    st.session_state[RUNNING] = True
+    st.button("Cancel", help="Stops scoring; nothing is stored.")   # a click reruns the page, which stops this run
+    result = None
+    try:
+        result = action(sentiment_model(), progress_bar(label))
+    except (ArtifactError, FileNotFoundError) as err:
+        st.error(str(model_unavailable(err)))
+    except (SourceError, UnknownMovie, StoreError, OSError) as err:
+        st.error(f"Nothing was stored: {err}")
+    st.session_state.pop(RUNNING, None)   # not reached when a Cancel click (or Stop) interrupts the run
+    return result
+
+
+st.header("Import reviews")
+kind = st.radio("Source", ["Upload a CSV", "A file or folder on this server"], horizontal=True)
+if kind == "Upload a CSV":
+    source = st.file_uploader("CSV file (optionally .xz / .gz compressed)", type=["csv", "xz", "gz"])
+else:
+    typed = st.text_input("Path", placeholder="../shared/datasets/imdb/imdb_test.csv.xz or an aclImdb folder")
+    source = Path(typed.strip()).expanduser() if typed.strip() else None
+
+mapping = None
+if isinstance(source, Path) and source.is_dir():
+    st.caption("An aclImdb-style folder: <split>/{pos,neg,unsup}/<id>_<stars>.txt with urls_<label>.txt beside.")
+elif source is not None:
+    try:
+        header = read_header(source)
+    except (SourceError, OSError) as err:
+        st.error(f"This source cannot be read: {err}")
+        st.stop()
+    st.caption("Map the columns: a review needs its text and its movie (IMDb id, title, or “Title (Year)”).")
+    text_col, movie_col, date_col, stars_col = st.columns(4)
+    optional = [None] + header
+
+    def pick(column, label: str, field_name: str, choices: list):
+        guess = guess_column(header, field_name)
+        return column.selectbox(label, choices, index=choices.index(guess) if guess in choices else 0,
+                                format_func=lambda c: "— none —" if c is None else c)
+
+    mapping = ColumnMap(text=pick(text_col, "Text", "text", header), movie=pick(movie_col, "Movie", "movie", header),
+                        date=pick(date_col, "Date (optional)", "date", optional),
+                        stars=pick(stars_col, "Stars 1–10 (optional)", "stars", optional))
+limit = st.number_input("Read at most (0 = every row)", min_value=0, value=0, step=1000)
+st.caption("Movies must be in the catalogue: a review of any other movie is rejected with that reason. "
+           "Duplicates (same movie, same text) are skipped.")
+
+if st.button("Import", type="primary", disabled=source is None):
+    rows = (csv_rows(source, mapping, limit or None) if mapping else open_rows(source, limit=limit or None))
+    summary = run_safely(lambda model, progress: import_reviews(store, model, rows, progress), "Importing")
+    if summary is not None:
+        st.success(f"Stored {summary.added:,} new reviews in {summary.seconds:.1f} s.")
+        read, added, duplicates, rejected = st.columns(4)
+        read.metric("Rows read", f"{summary.read:,}")
+        added.metric("Added", f"{summary.added:,}")
+        duplicates.metric("Duplicates", f"{summary.duplicates:,}")
+        rejected.metric("Rejected", f"{summary.rejected:,}")
+        if summary.rejections:
+            report = pd.DataFrame(summary.to_dict()["rejections"])
+            st.subheader("Rejected rows")
+            st.dataframe(report, hide_index=True, width="stretch")
+            st.download_button("Download the rejected rows (CSV)", report.to_csv(index=False).encode(),
+                               "rejected_rows.csv", "text/csv")
+
+st.header("Rescore")
+st.caption("After a model update: score every stored review that an older model version scored, then store "
+           "all the new scores at once.")
+if st.button("Rescore stored reviews"):
+    result = run_safely(lambda model, progress: rescore(store, model, progress), "Rescoring")
+    if result is not None:
+        reviews, rescored, flipped = st.columns(3)
+        reviews.metric("Stored reviews", f"{result.reviews:,}")
+        rescored.metric("Rescored", f"{result.rescored:,}")
+        flipped.metric("Verdicts flipped", f"{result.flipped:,}")
+        st.subheader("Movies whose rating moved")
+        st.dataframe(result.changes, hide_index=True, width="stretch",
+                     column_order=["link", "title", "before", "after", "change", "flipped"],
+                     column_config={"link": st.column_config.LinkColumn("Open", display_text="open ↗"),
+                                    "before": st.column_config.NumberColumn("Before", format="%.2f"),
+                                    "after": st.column_config.NumberColumn("After", format="%.2f"),
+                                    "change": st.column_config.NumberColumn("Change", format="%+.2f")})
