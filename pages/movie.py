@@ -8,6 +8,7 @@ from core.store import StoreError
 from core.submission import model_unavailable, submit_review
 from core.views import newest_first, rating_history
 from models.sentiment import ArtifactError
+from ui.explain import show_explanation
 from ui.resources import current_store, sentiment_model
 
 PAGE_SIZE = 20
@@ -85,6 +86,8 @@ for review in newest_first(reviews)[:shown]:
             badge.badge(f"Negative · {review.confidence:.0%}", icon="👎", color="red")
         when.caption(f"{review.created_at:%Y-%m-%d %H:%M} UTC · {review.source} · model {review.model_version}")
         st.text(review.text)
+        if st.toggle("Why this verdict?", key=f"why-{review.review_id}"):
+            show_explanation(review.text)
 if len(reviews) > shown and st.button("Show more reviews"):
     st.session_state["reviews_shown"] = shown + PAGE_SIZE
     st.rerun()
