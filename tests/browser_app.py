@@ -1,18 +1,78 @@
-"""Launch the real app with the keyword fake sentiment model (used by tests/test_browser.py).
+"""Launch the real app with the keyword fake sentiment model and the instant fake story generator
+(used by the browser tests and bench/reliability.py).
 
     python -m tests.browser_app --server.port 8599
 """
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
-from streamlit.web import cli
-
-from models.sentiment import SentimentModel
 from tests.conftest import ROOT
-from tests.fakes.sentiment import FakeSentimentModel
 
-FAKE = FakeSentimentModel()
-SentimentModel.load = classmethod(lambda cls, path=None: FAKE)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer at {url} within {seconds}s")
+
+
+@contextlib.contextmanager
+def serving(store: Path) -> Iterator[str]:
+    """`streamlit run` of the app (fakes in place) on a free port over the store folder; yields its URL."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.browser_app", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env={**os.environ, "REELPULSE_DATA_DIR": str(store)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> int:
+    from streamlit.web import cli
+
+    from models.sentiment import SentimentModel
+    from models.story.generate import Generator
+    from tests.fakes.sentiment import FakeSentimentModel
+    from tests.story.fake_generator import FakeGenerator
+
+    sentiment, story = FakeSentimentModel(), FakeGenerator()
+    SentimentModel.load = classmethod(lambda cls, path=None: sentiment)
+    Generator.load = classmethod(lambda cls, path=None, adapter=None: story)
+    sys.argv = ["streamlit", "run", str(ROOT / "streamlit_app.py"), *sys.argv[1:]]
+    return cli.main()
+
 
 if __name__ == "__main__":
-    sys.argv = ["streamlit", "run", str(ROOT / "streamlit_app.py"), *sys.argv[1:]]
-    sys.exit(cli.main())
+    sys.exit(main())
