@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from core.rating import PRIOR_MEAN, PRIOR_WEIGHT, TOP
 from core.store import ReviewStore
 from core.views import movie_link
 
-FREQUENCIES = {"Day": "D", "Week": "W-MON", "Month": "MS"}
+FREQUENCIES = ("Day", "Week", "Month")
 STAR_SIDES = (4, 7)   # aclImdb's convention: ≤4 stars is negative, ≥7 positive, between is neither
 
 
@@ -22,6 +23,7 @@ STAR_SIDES = (4, 7)   # aclImdb's convention: ≤4 stars is negative, ≥7 posit
 class TrendData:
     reviews: pd.DataFrame   # one row per review
     movies: pd.DataFrame    # one row per catalogue movie, indexed by imdb_id
+    genres: pd.DataFrame    # one row per (imdb_id, genre)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def trend_data(store: ReviewStore) -> TrendData:
     reviews["weight"] = (2 * reviews["p_positive"] - 1).abs()
     reviews["title"] = reviews["imdb_id"].map(movies["title"])
     reviews["imdb_id"] = reviews["imdb_id"].astype("category")
-    return TrendData(reviews, movies)
+    genres = movies["genres"].explode().dropna().rename("genre").reset_index()
+    return TrendData(reviews, movies, genres)
 
 
 def all_genres(data: TrendData) -> list[str]:
@@ -76,32 +79,42 @@ def rating(weight: pd.Series, weight_positive: pd.Series) -> pd.Series:
     return (PRIOR_MEAN * PRIOR_WEIGHT + TOP * weight_positive) / (PRIOR_WEIGHT + weight)
 
 
-def summarise(frame: pd.DataFrame, by: list) -> pd.DataFrame:
-    """reviews, share_positive and rating per group."""
-    grouped = frame.assign(weight_positive=frame["weight"] * frame["positive"]).groupby(by, observed=True)
-    out = grouped.agg(reviews=("positive", "size"), share_positive=("positive", "mean"), weight=("weight", "sum"),
+def summarise(frame: pd.DataFrame, by: list[pd.Series]) -> pd.DataFrame:
+    """reviews, share_positive and rating per group (only the columns needed are grouped)."""
+    figures = pd.DataFrame({"positive": frame["positive"], "weight": frame["weight"], "stars": frame["stars"],
+                            "weight_positive": frame["weight"] * frame["positive"]})
+    out = figures.groupby(by, observed=True, sort=True).agg(reviews=("positive", "size"), share_positive=("positive", "mean"), weight=("weight", "sum"),
                       weight_positive=("weight_positive", "sum"), stars=("stars", "mean"))
     out["rating"] = rating(out["weight"], out["weight_positive"])
     return out.drop(columns=["weight", "weight_positive"])
 
 
+def period_start(times: pd.Series, every: str) -> pd.Series:
+    """The day, the Monday of the week, or the first of the month each time falls in (one of FREQUENCIES)."""
+    days = times.to_numpy().astype("datetime64[D]")
+    if every == "Week":
+        days = days - (days.view("int64") + 3) % 7          # 1970-01-01 was a Thursday (Monday = 0)
+    elif every == "Month":
+        days = days.astype("datetime64[M]").astype("datetime64[D]")
+    return pd.Series(days.astype("datetime64[ns]"), index=times.index, name="time")
+
+
 def over_time(frame: pd.DataFrame, every: str, compare: str = "all") -> pd.DataFrame:
-    """Figures per period (FREQUENCIES key); compare "all" (one series) or "movies" (one per title)."""
-    series = frame["title"] if compare == "movies" else pd.Series("All reviews", index=frame.index)
-    grouper = pd.Grouper(key="time", freq=FREQUENCIES[every])
-    out = summarise(frame.assign(series=series), ["series", grouper]).reset_index()
+    """Figures per period (one of FREQUENCIES); compare "all" (one series) or "movies" (one per title)."""
+    series = (frame["title"] if compare == "movies" else pd.Series("All reviews", index=frame.index)).rename("series")
+    out = summarise(frame, [series, period_start(frame["time"], every)]).reset_index()
     return out[["time", "series", "reviews", "share_positive", "rating"]]
 
 
 def per_movie(data: TrendData, frame: pd.DataFrame) -> pd.DataFrame:
     """One row per reviewed movie: our figures beside its catalogue facts and IMDb reviewer stars."""
-    out = summarise(frame, ["imdb_id"]).join(data.movies, how="left")
+    out = summarise(frame, [frame["imdb_id"]]).join(data.movies, how="left")
     out["link"] = [movie_link(i) for i in out.index]
     return out.rename(columns={"stars": "stored_stars"}).reset_index()
 
 
-def by_genre(movies: pd.DataFrame) -> pd.DataFrame:
-    return _regroup(movies.explode("genres").dropna(subset=["genres"]), "genres").rename(columns={"genres": "genre"})
+def by_genre(data: TrendData, movies: pd.DataFrame) -> pd.DataFrame:
+    return _regroup(data.genres.merge(movies.drop(columns="genres"), on="imdb_id"), "genre")
 
 
 def by_year(movies: pd.DataFrame) -> pd.DataFrame:
@@ -136,17 +149,20 @@ def review_agreement(frame: pd.DataFrame) -> float | None:
 
 def confidence_bins(frame: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """How many reviews fall in each confidence band (0.5–1.0), per verdict."""
-    edges = [0.5 + 0.5 * i / bins for i in range(bins + 1)]
-    band = pd.cut(frame["confidence"], edges, include_lowest=True)
-    counts = frame.groupby([band, "label"], observed=False).size().rename("reviews").reset_index()
-    codes = counts["confidence"].cat.codes
-    return counts.assign(**{"from": [edges[c] for c in codes], "to": [edges[c + 1] for c in codes]})[
-        ["from", "to", "label", "reviews"]]
+    band = np.clip(((frame["confidence"].to_numpy() - 0.5) * 2 * bins).astype(int), 0, bins - 1)
+    positive = frame["positive"].to_numpy()
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    return pd.DataFrame([{"from": edges[b], "to": edges[b + 1], "label": label, "reviews": int(count)}
+                         for label, counts in (("neg", np.bincount(band[~positive], minlength=bins)),
+                                               ("pos", np.bincount(band[positive], minlength=bins)))
+                         for b, count in enumerate(counts)])
 
 
 def extremes(frame: pd.DataFrame, count: int = 5, recent: int = 500) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The most positive and the most negative of the `recent` newest reviews."""
-    newest = frame.nlargest(recent, "time")
-    columns = ["time", "title", "p_positive", "text", "review_id", "imdb_id"]
-    shown = newest[columns].assign(link=newest["imdb_id"].map(movie_link).astype(str))
+    times = frame["time"].to_numpy()
+    newest = frame.iloc[np.argpartition(times, -recent)[-recent:]] if len(frame) > recent else frame
+    newest = newest.sort_values("time", ascending=False)   # ties go to the newer review
+    shown = newest[["time", "title", "p_positive", "text", "review_id"]].assign(
+        imdb_id=newest["imdb_id"].astype(str), link=[movie_link(i) for i in newest["imdb_id"]])
     return shown.nlargest(count, "p_positive"), shown.nsmallest(count, "p_positive")

@@ -45,7 +45,7 @@ def chart(figure: alt.Chart, frame: pd.DataFrame, name: str) -> None:
 
 st.header("Over time")
 every_col, compare_col, pick_col = st.columns([1, 1, 2])
-every = every_col.radio("Every", list(trends.FREQUENCIES), index=1, horizontal=True)
+every = every_col.radio("Every", trends.FREQUENCIES, index=1, horizontal=True)
 compare = compare_col.radio("Compare", ["All movies", "Chosen movies"], horizontal=True)
 if compare == "Chosen movies":
     titles = movies.sort_values("reviews", ascending=False)
@@ -71,7 +71,7 @@ chart(alt.vconcat(
 st.header("By genre and release year")
 genre_col, year_col = st.columns(2)
 with genre_col:
-    per_genre = trends.by_genre(movies)
+    per_genre = trends.by_genre(data, movies)
     chart(alt.Chart(per_genre).mark_bar().encode(
         x=alt.X("share_positive:Q", title="Share positive", axis=alt.Axis(format="%")), y=alt.Y("genre:N", sort="-x"),
         color=alt.Color("mean_rating:Q", title="Mean rating", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 10])),
