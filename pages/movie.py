@@ -1,9 +1,11 @@
 """Movie: poster, facts, rating history, reviews, and a form that scores and stores a new review."""
+import re
+
 import altair as alt
 import streamlit as st
 
 from core.posters import poster_svg
-from core.schema import MAX_TEXT, MIN_TEXT
+from core.schema import IMDB_ID_PATTERN, MAX_TEXT, MIN_TEXT
 from core.store import StoreError
 from core.submission import model_unavailable, submit_review
 from core.views import newest_first, rating_history
@@ -17,8 +19,10 @@ store = current_store()
 imdb_id = st.query_params.get("id")
 if imdb_id not in store.movies:
     st.title("⭐ Movie")
-    if imdb_id:
-        st.warning(f"There is no movie with id “{imdb_id}” in the catalogue.")
+    if imdb_id:   # echoed only when it is an id: the warning renders Markdown, and the link is anyone's
+        known_shape = re.fullmatch(IMDB_ID_PATTERN, imdb_id)
+        st.warning(f"There is no movie with id “{imdb_id}” in the catalogue." if known_shape
+                   else "The link's movie id is not an IMDb id (tt and 7–9 digits).")
     choices = sorted(store.movies.values(), key=lambda m: (m.title, m.year or 0))
     picked = st.selectbox("Pick a movie", choices, index=None, format_func=lambda m: f"{m.title} ({m.year or '?'})")
     if picked:
