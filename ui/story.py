@@ -76,15 +76,18 @@ def stream(generator, req: Request, label: str) -> dict:
     run = generator.run(req, on_wait=lambda: waiting.info("⏳ Waiting: another generation is running on this "
                                                           "server; yours starts as soon as it ends."))
     shown: list[str] = []
+    ended = dict(finish="stopped")
     try:
         st.write_stream(_pieces(run, waiting, shown))
+    except Exception as err:   # a failing model must not take the page (or the other sessions) down
+        ended = dict(finish="error", error=f"The generation failed: {err}. The text so far is kept; try again.")
     finally:   # a Stop click (or leaving the page) interrupts write_stream: keep what was written
         run.cancel()
         entry = dict(label=label, time=time.strftime("%H:%M:%S"), prompt=req.prompt, mode=req.mode,
                      style="screenplay" if req.screenplay_style and generator.has_adapter else "plain",
                      model=generator.name, settings=req.sampling.to_dict(), seed=req.sampling.seed,
                      text=run.result.text if run.result else "".join(shown),
-                     stats=run.result.to_dict() if run.result else dict(finish="stopped"))
+                     stats=run.result.to_dict() if run.result else ended)
         entry["stats"].pop("text", None)
         st.session_state.history.append(entry)
     return entry
@@ -104,8 +107,10 @@ def show_text(entry: dict) -> None:
 
 def show_stats(entry: dict) -> None:
     stats = entry["stats"]
+    if "error" in stats:
+        st.error(stats["error"])
     if "new_tokens" not in stats:
-        st.caption(f"⏹ stopped · seed {entry['seed']}")
+        st.caption(f"⏹ {stats['finish']} · seed {entry['seed']}")
         return
     notes = [f"seed {entry['seed']}", f"{stats['new_tokens']} tokens", f"{stats['tokens_per_s']} tok/s",
              f"first token {stats['ttft_ms']:.0f} ms", f"finished: {stats['finish']}"]
