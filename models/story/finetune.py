@@ -53,7 +53,7 @@ def finetune(data: Path, recipe: Recipe, work: Path, out: Path, model_path: str 
     checkpoint, start = work / CHECKPOINT, 0
     if resume and (checkpoint / "state.pt").is_file():
         set_peft_model_state_dict(model, load_file(str(checkpoint / "adapter_model.safetensors")))
-        state = torch.load(checkpoint / "state.pt")
+        state = torch.load(checkpoint / "state.pt", weights_only=True)   # never unpickle
         optimizer.load_state_dict(state["optimizer"])
         start = state["step"]
         log(f"resuming at step {start}")
