@@ -56,7 +56,11 @@ def serving(store: Path) -> Iterator[str]:
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:   # still busy with sessions after SIGTERM
+            server.kill()
+            server.wait()
 
 
 def main() -> int:
