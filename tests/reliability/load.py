@@ -34,6 +34,8 @@ async def user(browser, url: str, n: int, movie: str, until: float, load: Load) 
     await movie_tab.goto(f"{url}/movie?id={movie}")
     await story_tab.goto(f"{url}/story_studio")
     review, prompt = movie_tab.get_by_role("textbox", name="Your review"), story_tab.get_by_role("textbox", name="Prompt")
+    for box in (review, prompt):   # every user's first page load lands at once
+        await box.wait_for(timeout=180_000)
     round_ = 0
     while round_ == 0 or time.monotonic() < until:
         text = f"user {n} review {round_}: a great film"
