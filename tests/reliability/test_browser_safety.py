@@ -46,6 +46,7 @@ def test_hostile_reviews_are_shown_as_text_and_run_nothing(served, page):
 
     url, _ = served
     page.goto(f"{url}/movie?id={FORREST_GUMP}")
+    expect(page.get_by_role("textbox", name="Your review")).to_be_visible(timeout=120_000)   # a first render, contended
     for text in STORED.values():
         page.get_by_role("textbox", name="Your review").fill(text)
         page.get_by_role("button", name="Submit review").click()
