@@ -8,7 +8,6 @@ Targets (2 cores): p50 <= 15 ms for one ~250-word review, >= 500 reviews/s batch
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import resource
 import statistics
@@ -40,22 +39,20 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(model: SentimentModel, precision: str, single: list[str], batch: list[str], sample) -> dict:
-    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16"
-                else contextlib.nullcontext())
-    with autocast:
-        model.predict(single[:3])  # warm-up
-        latencies = []
-        for text in single:
-            t0 = time.perf_counter()
-            model.predict([text])
-            latencies.append((time.perf_counter() - t0) * 1000)
+    model.bf16 = precision == "bf16"
+    model.predict(single[:3])  # warm-up
+    latencies = []
+    for text in single:
         t0 = time.perf_counter()
-        model.predict(batch)
-        throughput = len(batch) / (time.perf_counter() - t0)
-        accuracy = None
-        if sample is not None:
-            predictions = [int(r.label == "pos") for r in model.predict(sample["text"].tolist())]
-            accuracy = scores(sample["y"].tolist(), predictions)["accuracy"]
+        model.predict([text])
+        latencies.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    model.predict(batch)
+    throughput = len(batch) / (time.perf_counter() - t0)
+    accuracy = None
+    if sample is not None:
+        predictions = [int(r.label == "pos") for r in model.predict(sample["text"].tolist())]
+        accuracy = scores(sample["y"].tolist(), predictions)["accuracy"]
     return dict(precision=precision, p50_ms=round(percentile(latencies, 50), 2),
                 p95_ms=round(percentile(latencies, 95), 2), reviews_per_s=round(throughput, 1),
                 accuracy_1000=accuracy)

@@ -53,8 +53,11 @@ def clip_chars(text: str) -> str:
 class SentimentModel:
     """An AWD-LSTM review classifier. `predict` is safe to call from many threads at once."""
 
-    def __init__(self, net: torch.nn.Module, tokenizer: ReviewTokenizer, recipe: Recipe, card: dict):
+    def __init__(self, net: torch.nn.Module, tokenizer: ReviewTokenizer, recipe: Recipe, card: dict,
+                 bf16: bool = True):
         self.net = net.eval()
+        # bf16 autocast: 1.85x the fp32 throughput on this AMX CPU at equal accuracy (bench/sentiment.py)
+        self.bf16 = bf16
         self.tokenizer = tokenizer
         self.recipe = recipe
         self.card = card
@@ -65,7 +68,7 @@ class SentimentModel:
         return self.card.get("version", "unversioned")
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "SentimentModel":
+    def load(cls, path: str | Path | None = None, bf16: bool = True) -> "SentimentModel":
         folder = Path(path) if path else DEFAULT_DIR
         card = artifacts.verify(folder)
         recipe = Recipe(**{k: tuple(map(tuple, v)) if k == "clas_stages" else v
@@ -74,7 +77,7 @@ class SentimentModel:
         tokenizer = ReviewTokenizer.from_files(folder / artifacts.TOKENIZER, vocab, recipe.prefix_space)
         net = network.classifier(recipe, len(vocab))
         load_model(net, str(folder / artifacts.WEIGHTS), device="cpu")
-        return cls(net, tokenizer, recipe, card)
+        return cls(net, tokenizer, recipe, card, bf16)
 
     def encode(self, texts: Sequence[str]) -> list[torch.Tensor]:
         ids = self.tokenizer.encode_batch([clip_chars(t) for t in texts])
@@ -87,7 +90,7 @@ class SentimentModel:
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
             batch = torch.stack([p[0] for p in network.pad_batch([(ids[i],) for i in chunk], self.recipe.bptt)])
-            with self._lock:
+            with self._lock, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                 self.net.reset()
                 logits = self.net(batch)[0]
             for i, p in zip(chunk, torch.softmax(logits.float(), dim=-1)[:, 1].tolist()):

@@ -1,6 +1,8 @@
 """train → save → load → predict on a tiny model trained in seconds."""
 import json
 
+import pytest
+
 from models.sentiment import artifacts
 
 
@@ -22,12 +24,16 @@ def test_loaded_model_separates_the_generated_classes(tiny_model):
     assert min(r.p_positive for r in results[:2]) > max(r.p_positive for r in results[2:])
 
 
-def test_batched_and_single_predictions_agree(tiny_model):
+@pytest.mark.parametrize("bf16, tolerance", [(False, 1e-4), (True, 0.02)])
+def test_batched_and_single_predictions_agree(tiny_model_dir, bf16, tolerance):
+    from models.sentiment import SentimentModel
+
+    model = SentimentModel.load(tiny_model_dir, bf16=bf16)
     texts = ["great film", "a dull and clumsy plot that goes nowhere at all " * 5, "loved the actors"]
-    batched = tiny_model.predict(texts)
-    singles = [tiny_model.predict([t])[0] for t in texts]
+    batched = model.predict(texts)
+    singles = [model.predict([t])[0] for t in texts]
     for b, s in zip(batched, singles):
-        assert abs(b.p_positive - s.p_positive) < 1e-4
+        assert abs(b.p_positive - s.p_positive) < tolerance
 
 
 def test_resume_skips_finished_phases(tiny_model_dir, tmp_path, capsys):
