@@ -3,6 +3,7 @@ Story studio tab (generating text), for a bounded time. Shared by the tests and 
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ class Load:
     errors: list[str] = field(default_factory=list)
 
     def figures(self) -> dict:
-        ms = sorted(1000 * s for s in self.latencies)
-        return dict(submits=len(ms), generations=self.generations, errors=len(self.errors),
-                    p50_ms=round(statistics.median(ms)), p95_ms=round(ms[int(0.95 * (len(ms) - 1))]),
-                    max_ms=round(ms[-1]))
+        ms = sorted(1000 * s for s in self.latencies) or [float("nan")]
+        return dict(submits=len(self.latencies), generations=self.generations, errors=len(self.errors),
+                    p50_ms=round(statistics.median(ms), 0), p95_ms=round(ms[math.ceil(0.95 * len(ms)) - 1], 0),
+                    max_ms=round(ms[-1], 0))
 
 
 async def user(browser, url: str, n: int, movie: str, until: float, load: Load) -> None:
