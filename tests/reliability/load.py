@@ -32,8 +32,8 @@ async def user(browser, url: str, n: int, movie: str, until: float, load: Load) 
     movie_tab, story_tab = await context.new_page(), await context.new_page()
     for tab in (movie_tab, story_tab):
         tab.on("pageerror", lambda err: load.errors.append(f"user {n}: {err}"))
-    await movie_tab.goto(f"{url}/movie?id={movie}")
-    await story_tab.goto(f"{url}/story_studio")
+    await movie_tab.goto(f"{url}/movie?id={movie}", timeout=180_000)
+    await story_tab.goto(f"{url}/story_studio", timeout=180_000)
     review, prompt = movie_tab.get_by_role("textbox", name="Your review"), story_tab.get_by_role("textbox", name="Prompt")
     for box in (review, prompt):   # every user's first page load lands at once
         await box.wait_for(timeout=180_000)
