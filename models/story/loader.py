@@ -72,7 +72,11 @@ def attach_adapter(model, adapter: Path | None):
 
 
 def quantize_int8(model):
-    """int8 dynamic quantisation of every Linear layer (weights int8, activations quantised per batch)."""
+    """int8 dynamic quantisation of every Linear layer (weights int8, activations quantised per batch).
+    LoRA's own small layers stay float: peft reads their weight dtype on every forward."""
     import torch
 
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    config = torch.ao.quantization.default_dynamic_qconfig
+    spec = {name: config for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) and "lora_" not in name}
+    return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
