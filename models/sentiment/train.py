@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from fastai.callback.core import Callback
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
@@ -35,32 +36,26 @@ def read_imdb(data_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     return train, unsup
 
 
-class BF16Autocast:
-    """fastai callback: forward pass and loss under CPU bf16 autocast; backward and weights in fp32.
+class BF16Autocast(Callback):
+    """Forward pass and loss under CPU bf16 autocast; backward and weights stay fp32.
     (fastai's MixedPrecision is CUDA-only.)"""
 
-    def __new__(cls):
-        from fastai.callback.core import Callback
+    order = 15
 
-        class _BF16(Callback):
-            order = 15
+    def before_batch(self):
+        self.ctx = torch.autocast("cpu", dtype=torch.bfloat16)
+        self.ctx.__enter__()
 
-            def before_batch(self):
-                self.ctx = torch.autocast("cpu", dtype=torch.bfloat16)
-                self.ctx.__enter__()
+    def after_loss(self):
+        self._exit()
 
-            def after_loss(self):
-                self._exit()
+    def after_batch(self):
+        self._exit()
 
-            def after_batch(self):
-                self._exit()
-
-            def _exit(self):
-                if getattr(self, "ctx", None) is not None:
-                    self.ctx.__exit__(None, None, None)
-                    self.ctx = None
-
-        return _BF16()
+    def _exit(self):
+        if getattr(self, "ctx", None) is not None:
+            self.ctx.__exit__(None, None, None)
+            self.ctx = None
 
 
 class Trainer:

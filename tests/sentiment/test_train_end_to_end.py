@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 
 from models.sentiment import artifacts
 
@@ -48,3 +49,18 @@ def test_resume_skips_finished_phases(tiny_model_dir, tmp_path, capsys):
     assert "classifier: resuming after stage 2" in out
     texts = ["superb and moving", "a clumsy waste"]
     assert SentimentModel.load(tmp_path / "resumed").predict(texts) == SentimentModel.load(tiny_model_dir).predict(texts)
+
+
+def test_bf16_autocast_training_produces_fp32_weights(tmp_path):
+    from safetensors.torch import load_file
+
+    from models.sentiment import SentimentModel
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+    from tests.sentiment.conftest import write_generated_imdb
+
+    data = write_generated_imdb(tmp_path / "data", n_per_class=40)
+    Trainer(data, recipe("tiny", bf16=True), tmp_path / "out", tmp_path / "work").run()
+    weights = load_file(str(tmp_path / "out" / "model.safetensors"))
+    assert {t.dtype for t in weights.values()} == {torch.float32}
+    assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
