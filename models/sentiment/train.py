@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 from fastai.callback.core import Callback
+from fastai.torch_core import set_seed
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
@@ -69,7 +70,7 @@ class Trainer:
             raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
         self.progress["recipe"] = recipe_json
         self.rng = np.random.default_rng(recipe.seed)
-        torch.manual_seed(recipe.seed)
+        set_seed(recipe.seed, reproducible=True)  # python, numpy and torch: fastai's loaders shuffle with `random`
 
     def _save_progress(self, **updates) -> None:
         self.progress.update(updates)

@@ -62,5 +62,5 @@ def test_bf16_autocast_training_produces_fp32_weights(tmp_path):
     data = write_generated_imdb(tmp_path / "data", n_per_class=40)
     Trainer(data, recipe("tiny", bf16=True), tmp_path / "out", tmp_path / "work").run()
     weights = load_file(str(tmp_path / "out" / "model.safetensors"))
-    assert {t.dtype for t in weights.values()} == {torch.float32}
+    assert {t.dtype for t in weights.values() if t.is_floating_point()} == {torch.float32}
     assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
