@@ -67,8 +67,7 @@ def run_evaluate(args) -> int:
     if args.record:
         card = artifacts.read_card(args.model)
         card.setdefault("metrics", {})[args.record] = result
-        (args.model / artifacts.CARD_JSON).write_text(json.dumps(card, indent=2) + "\n")
-        (args.model / artifacts.CARD_MD).write_text(artifacts.render_card(card))
+        artifacts.save_card(args.model, card)
     print(json.dumps(result))
     return 0
 

@@ -56,9 +56,14 @@ def write_card(folder: Path, card: dict) -> dict:
     """Record checksums of the artifact files in card.json and render MODEL_CARD.md from it."""
     card = dict(card, sha256={name: sha256(folder / name) for name in CHECKED_FILES},
                 bytes={name: (folder / name).stat().st_size for name in CHECKED_FILES})
+    save_card(folder, card)
+    return card
+
+
+def save_card(folder: Path, card: dict) -> None:
+    """Write card.json and its rendering MODEL_CARD.md (neither is checksummed)."""
     (folder / CARD_JSON).write_text(json.dumps(card, indent=2) + "\n")
     (folder / CARD_MD).write_text(render_card(card))
-    return card
 
 
 def render_card(card: dict) -> str:

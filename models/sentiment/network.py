@@ -1,4 +1,5 @@
-"""The AWD-LSTM networks (fastai's), built from a recipe and a vocabulary size."""
+"""The AWD-LSTM classifier network (fastai's), built from a recipe and a vocabulary size, and its batch padding.
+The language model is built by fastai's language_model_learner in train.py."""
 from __future__ import annotations
 
 import math
@@ -9,20 +10,13 @@ from .config import Recipe
 from .text import PAD
 
 
-def classifier(recipe: Recipe, vocab_size: int, drop_mult: float | None = None) -> nn.Module:
+def classifier(recipe: Recipe, vocab_size: int) -> nn.Module:
     from fastai.text.all import AWD_LSTM, get_text_classifier
 
     return get_text_classifier(AWD_LSTM, vocab_size, 2, seq_len=recipe.bptt,
                                config=recipe.awd_lstm_config(classifier=True),
-                               drop_mult=recipe.clas_drop_mult if drop_mult is None else drop_mult,
+                               drop_mult=recipe.clas_drop_mult,
                                pad_idx=PAD, max_len=recipe.head + recipe.tail)
-
-
-def language_model(recipe: Recipe, vocab_size: int) -> nn.Module:
-    from fastai.text.all import AWD_LSTM, get_language_model
-
-    return get_language_model(AWD_LSTM, vocab_size, config=recipe.awd_lstm_config(classifier=False),
-                              drop_mult=recipe.lm_drop_mult)
 
 
 def pad_batch(samples: list[tuple], bptt: int) -> list[tuple]:
