@@ -18,14 +18,12 @@ def use_example() -> None:
 
 @st.fragment
 def controls() -> None:
-    """Inputs live in a fragment: touching them never interrupts a generation that is streaming."""
+    """Settings live in a fragment: touching them never interrupts a generation that is streaming."""
     mode, style = st.columns(2)
     mode.selectbox("Mode", list(MODES), format_func=lambda m: MODES[m].label, key="mode")
     style.radio("Style", list(story.STYLES), horizontal=True, key="style",
                 help="Screenplay style switches on the LoRA adapter tuned on movie scripts.")
-    st.text_area("Prompt", key="prompt", height=110, placeholder=MODES[st.session_state.mode].example)
-    example, seed, dice, compare = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
-    example.button("✨ Use an example", on_click=use_example)
+    seed, dice, compare = st.columns([2, 1, 2], vertical_alignment="bottom")
     seed.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
     dice.button("🎲", help="Random seed", on_click=story.new_seed)
     compare.toggle("Compare two settings", key="compare")
@@ -37,7 +35,15 @@ def controls() -> None:
 
 @st.fragment
 def studio() -> None:
-    if st.button("Generate", type="primary"):
+    # A form sends the prompt together with the click: typing never triggers a rerun that a click
+    # could land in, and editing the next prompt never interrupts a stream.
+    with st.form("prompt_form", border=False):
+        st.text_area("Prompt", key="prompt", height=110, placeholder="A story, a scene or a logline: who wants what?")
+        generate, example = st.columns([1, 4])
+        clicked = generate.form_submit_button("Generate", type="primary")
+        example.form_submit_button("✨ Use an example", on_click=use_example,
+                                   help="Fills in an example for the chosen mode.")
+    if clicked:
         if not st.session_state.prompt.strip():
             st.warning("Write a prompt first (or use an example).")
             return

@@ -69,6 +69,15 @@ def test_preset_sets_the_sliders(page):
     assert page.slider(key="a_no_repeat_ngram_size").value == 4
 
 
+def test_example_button_fills_the_prompt_for_the_mode_without_generating(page, fake_story):
+    from models.story.prompts import MODES
+
+    page.selectbox(key="mode").set_value("scene").run()
+    button(page, "✨ Use an example").click().run()
+    assert page.text_area(key="prompt").value == MODES["scene"].example
+    assert fake_story.requests == []
+
+
 def test_random_seed_button_changes_the_seed(page):
     before = page.number_input(key="seed").value
     button(page, "🎲").click().run()
