@@ -1,6 +1,7 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
 cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the cheap levers
-(static KV cache, int8 dynamic quantisation, 1 vs 2 threads), plus the perplexity cost of int8.
+(LoRA merged vs unmerged, static KV cache, int8 dynamic quantisation, 1 vs 2 threads), plus the
+perplexity cost of int8.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
     python bench/story.py [--tokens 200] [--repeats 2] [--json work/bench/story.json]
@@ -8,6 +9,7 @@ llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import json
 import statistics
@@ -18,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.story.config import RECIPES, SCRIPTS, Sampling  # noqa: E402
+from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
 from models.story.generate import Generator, Request  # noqa: E402
-from models.story.loader import converted_dir, load_base, quantize_int8  # noqa: E402
+from models.story.loader import attach_adapter, converted_dir, load_base, quantize_int8  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
 PROMPT = "a lighthouse keeper who finds a message in a bottle addressed to her, dated tomorrow"
@@ -42,20 +44,29 @@ def load_times() -> dict:
 
 
 def int8(generator: Generator) -> Generator:
-    generator.model = quantize_int8(generator.model)
-    return generator
+    return generator.with_models(quantize_int8)
 
 
 def static_cache(generator: Generator) -> Generator:
-    generator.model.generation_config.cache_implementation = "static"
-    return generator
+    def set_static(model):
+        model.generation_config.cache_implementation = "static"
+        return model
+    return generator.with_models(set_static)
 
 
-VARIANTS = {"fp32 (default)": lambda g: g, "fp32 + static KV cache": static_cache, "int8 dynamic": int8}
+def unmerged_lora(generator: Generator) -> Generator:
+    """The screenplay style as shipped before: peft's LoRA wrapper kept around the base model."""
+    return Generator(generator.model, generator.tokenizer, generator.name,
+                     attach_adapter(copy.deepcopy(generator.model), ADAPTER_DIR))
+
+
+# every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter
+VARIANTS = {"fp32, LoRA unmerged (before)": unmerged_lora, "fp32, LoRA merged (default)": lambda g: g,
+            "fp32 + static KV cache": static_cache, "int8 dynamic": int8}
 
 
 def speed(generator: Generator, sampling: Sampling, tokens: int, repeats: int) -> dict:
-    generator.model.generation_config.min_new_tokens = tokens       # no early end-of-text
+    generator.screenplay_model.generation_config.min_new_tokens = tokens       # no early end-of-text
     runs, cpu = [], []
     for _ in range(repeats + 1):                                      # the first run is a warm-up
         run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens)))
@@ -78,8 +89,8 @@ def int8_perplexity() -> dict:
     recipe = replace(RECIPES["small"], eval_chunks=16)
     generator = Generator.load()
     batches = held_out_batches(SCRIPTS, recipe, generator.tokenizer)
-    fp32 = perplexity(generator.model, batches)
-    return dict(windows=16, fp32=round(fp32, 3), int8=round(perplexity(int8(generator).model, batches), 3))
+    fp32 = perplexity(generator.screenplay_model, batches)
+    return dict(windows=16, fp32=round(fp32, 3), int8=round(perplexity(int8(generator).screenplay_model, batches), 3))
 
 
 def llama_cpp(tokens: int) -> dict:

@@ -2,7 +2,6 @@
 One generation runs at a time per process (GENERATION_LOCK): two at once on 2 cores only halve each other."""
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import threading
@@ -171,27 +170,34 @@ class Run:
 
 
 class Generator:
-    """A causal LM + tokenizer (+ optional LoRA adapter toggled per request)."""
+    """A causal LM + tokenizer, and optionally the same LM with the screenplay LoRA adapter merged in."""
 
-    def __init__(self, model, tokenizer, name: str, has_adapter: bool = False):
-        self.model, self.tokenizer, self.name, self.has_adapter = model, tokenizer, name, has_adapter
+    def __init__(self, model, tokenizer, name: str, screenplay_model=None):
+        self.model, self.tokenizer, self.name, self.screenplay_model = model, tokenizer, name, screenplay_model
         config = model.config
         self.context = min(MAX_CONTEXT, getattr(config, "max_position_embeddings", None)
                            or getattr(config, "n_positions", MAX_CONTEXT))
+
+    @property
+    def has_adapter(self) -> bool:
+        return self.screenplay_model is not None
 
     @classmethod
     def load(cls, path: str | Path | None = None, adapter: Path | None = None) -> Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2."""
-        from .loader import attach_adapter, base_dir, load_base, quantize_int8
+        from .loader import base_dir, load_base, merged_adapter, quantize_int8
 
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
-        tuned = attach_adapter(model, adapter or (None if custom else ADAPTER_DIR))
-        final = tuned or model
-        if os.environ.get(INT8_ENV) == "1":
-            final = quantize_int8(final)
-        return cls(final, tokenizer, base_dir(path).name, has_adapter=tuned is not None)
+        generator = cls(model, tokenizer, base_dir(path).name,
+                        merged_adapter(model, adapter or (None if custom else ADAPTER_DIR)))
+        return generator.with_models(quantize_int8) if os.environ.get(INT8_ENV) == "1" else generator
+
+    def with_models(self, change: Callable) -> Generator:
+        """The same generator with `change` applied to each of its models."""
+        screenplay = self.screenplay_model
+        return Generator(change(self.model), self.tokenizer, self.name, screenplay and change(screenplay))
 
     def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
         return Run(self, request, on_wait)
@@ -200,7 +206,7 @@ class Generator:
         import torch
 
         torch.manual_seed(request.sampling.seed)
-        plain = self.has_adapter and not request.screenplay_style
-        with torch.inference_mode(), (self.model.disable_adapter() if plain else contextlib.nullcontext()):
-            self.model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
-                                pad_token_id=self.tokenizer.pad_token_id)
+        model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
+        with torch.inference_mode():
+            model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
+                           pad_token_id=self.tokenizer.pad_token_id)
