@@ -1,5 +1,6 @@
 """Sentiment model figures: load time, single-review latency, batch throughput, peak memory, and
-accuracy beside the TF-IDF baseline, for fp32 and bf16-autocast inference side by side.
+accuracy beside the TF-IDF baseline, for fp32, bf16 and int8 inference side by side (fp32 is the baseline
+of the ratios).
 
     python -m bench.sentiment [--model DIR] [--n-latency 200] [--n-batch 2000] [--baseline]
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from models.sentiment import DEFAULT_DIR, SentimentModel
+from models.sentiment.model import DEFAULT_PRECISION, PRECISIONS
 from models.sentiment.evaluate import read_labelled, scores
 
 SHARED_TEST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imdb" / "imdb_test.csv.xz"
@@ -38,8 +40,8 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
 
-def measure(model: SentimentModel, precision: str, single: list[str], batch: list[str], sample) -> dict:
-    model.bf16 = precision == "bf16"
+def measure(path: Path, precision: str, single: list[str], batch: list[str], sample) -> dict:
+    model = SentimentModel.load(path, precision=precision)
     model.predict(single[:3])  # warm-up
     latencies = []
     for text in single:
@@ -84,13 +86,16 @@ def main() -> None:
         print("(../shared absent: timing a review written for this benchmark; no accuracy)")
         single, batch = [WRITTEN_REVIEW] * args.n_latency, [WRITTEN_REVIEW] * args.n_batch
 
-    rows = [measure(model, precision, single, batch, sample) for precision in ("fp32", "bf16")]
+    rows = [measure(args.model, precision, single, batch, sample) for precision in PRECISIONS]
     print(f"{'precision':<10}{'p50 ms':>8}{'p95 ms':>8}{'reviews/s':>11}{'acc@1000':>10}")
     for row in rows:
         print(f"{row['precision']:<10}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['reviews_per_s']:>11}"
               f"{row['accuracy_1000'] or '-':>10}")
-    print(f"bf16/fp32 throughput ratio: {rows[1]['reviews_per_s'] / rows[0]['reviews_per_s']:.2f}; "
-          f"targets: p50 <= 15 ms, >= 500 reviews/s; peak RSS {peak_rss_mib():.0f} MiB")
+    for row in rows[1:]:
+        print(f"{row['precision']}/fp32: throughput x{row['reviews_per_s'] / rows[0]['reviews_per_s']:.2f}, "
+              f"p50 x{rows[0]['p50_ms'] / row['p50_ms']:.2f} faster")
+    print(f"default precision {DEFAULT_PRECISION}; targets: p50 <= 15 ms, >= 500 reviews/s; "
+          f"peak RSS {peak_rss_mib():.0f} MiB")
     test_metrics = model.card.get("metrics", {}).get("imdb_test")
     if test_metrics:
         print(f"full IMDB test split (from the model card): accuracy {test_metrics['accuracy']:.4f}")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .artifacts import ArtifactError
-from .model import DEFAULT_DIR
+from .model import DEFAULT_DIR, DEFAULT_PRECISION, PRECISIONS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,16 +17,17 @@ def main(argv: list[str] | None = None) -> int:
     train = commands.add_parser("train", help="train the ULMFiT classifier on an aclImdb CSV folder")
     train.add_argument("--data", type=Path, required=True, help="folder with imdb_train.csv.xz (+ imdb_unsup.csv.xz)")
     train.add_argument("--config", choices=["small", "full", "tiny"], default="small")
-    train.add_argument("--resume", action="store_true", help="continue from the checkpoints in --work")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoints and recipe in --work")
     train.add_argument("--work", type=Path, default=Path("work/sentiment"), help="checkpoints and caches")
     train.add_argument("--out", type=Path, default=DEFAULT_DIR, help="where the finished artifacts go")
-    train.add_argument("--lm-tokens", type=int, help="override the recipe's language-model token budget")
+    train.add_argument("--lm-tokens", type=int, help="language-model token budget; with --resume, a larger one extends the finished LM")
 
     evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label)")
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--limit", type=int, help="score a seeded random sample of N rows")
     evaluate.add_argument("--model", type=Path, default=DEFAULT_DIR)
     evaluate.add_argument("--record", metavar="NAME", help="store the result in the model card under NAME")
+    evaluate.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION)
 
     predict = commands.add_parser("predict", help="one JSON line per text")
     predict.add_argument("texts", nargs="+")
@@ -46,11 +47,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_train(args) -> int:
-    from .config import recipe
+    from dataclasses import replace
+
+    from .config import Recipe, recipe
     from .train import Trainer
 
-    overrides = {} if args.lm_tokens is None else {"lm_tokens": args.lm_tokens}
-    card = Trainer(args.data, recipe(args.config, **overrides), args.out, args.work, resume=args.resume).run()
+    chosen = recipe(args.config)
+    progress = args.work / "progress.json"
+    if args.resume and progress.exists():
+        chosen = Recipe.from_dict(json.loads(progress.read_text())["recipe"])
+        print(f"resuming the '{chosen.name}' recipe recorded in {progress}", flush=True)
+    if args.lm_tokens is not None:
+        chosen = replace(chosen, lm_tokens=args.lm_tokens)
+    card = Trainer(args.data, chosen, args.out, args.work, resume=args.resume).run()
     print(json.dumps(dict(out=str(args.out), **card["metrics"])))
     return 0
 
@@ -60,10 +69,10 @@ def run_evaluate(args) -> int:
     from .evaluate import evaluate, read_labelled
     from .model import SentimentModel
 
-    model = SentimentModel.load(args.model)
+    model = SentimentModel.load(args.model, precision=args.precision)
     result = evaluate(lambda texts: [int(r.label == "pos") for r in model.predict(texts)],
                       read_labelled(args.data, args.limit))
-    result = dict(result, data=str(args.data), model=model.version)
+    result = dict(result, data=str(args.data), model=model.version, precision=args.precision)
     if args.record:
         card = artifacts.read_card(args.model)
         card.setdefault("metrics", {})[args.record] = result

@@ -43,6 +43,10 @@ class Recipe:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Recipe":
+        return cls(**{k: tuple(map(tuple, v)) if k == "clas_stages" else v for k, v in data.items()})
+
 
 RECIPES = {
     "small": Recipe(name="small", prefix_space=True),

@@ -1,22 +1,9 @@
-"""The AWD-LSTM classifier network (fastai's), built from a recipe and a vocabulary size, and its batch padding.
-The language model is built by fastai's language_model_learner in train.py."""
+"""Batch padding for fastai's AWD-LSTM classifier in training (inference uses lean.py)."""
 from __future__ import annotations
 
 import math
 
-from torch import nn
-
-from .config import Recipe
 from .text import PAD
-
-
-def classifier(recipe: Recipe, vocab_size: int) -> nn.Module:
-    from fastai.text.all import AWD_LSTM, get_text_classifier
-
-    return get_text_classifier(AWD_LSTM, vocab_size, 2, seq_len=recipe.bptt,
-                               config=recipe.awd_lstm_config(classifier=True),
-                               drop_mult=recipe.clas_drop_mult,
-                               pad_idx=PAD, max_len=recipe.head + recipe.tail)
 
 
 def pad_batch(samples: list[tuple], bptt: int) -> list[tuple]:

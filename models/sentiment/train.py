@@ -2,13 +2,15 @@
 classifier fine-tuned from its encoder with gradual unfreezing. The test split is never read here.
 
 Every phase checkpoints into `work_dir` (safetensors + progress.json), so `--resume` continues
-after the last finished phase.
+after the last finished phase. Resuming with a larger `lm_tokens` extends the finished language model
+on the next, unseen slice of text and then retrains the classifier from it.
 """
 from __future__ import annotations
 
 import json
 import platform
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -65,10 +67,10 @@ class Trainer:
         work_dir.mkdir(parents=True, exist_ok=True)
         self.progress_path = work_dir / "progress.json"
         self.progress = json.loads(self.progress_path.read_text()) if resume and self.progress_path.exists() else {}
-        recipe_json = json.loads(json.dumps(recipe.to_dict()))
-        if self.progress.get("recipe") not in (None, recipe_json):
+        recorded = self.progress.get("recipe")
+        if recorded is not None and replace(Recipe.from_dict(recorded), lm_tokens=recipe.lm_tokens) != recipe:
             raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
-        self.progress["recipe"] = recipe_json
+        self.progress["recipe"] = json.loads(json.dumps(recipe.to_dict()))
         self.rng = np.random.default_rng(recipe.seed)
         set_seed(recipe.seed, reproducible=True)  # python, numpy and torch: fastai's loaders shuffle with `random`
 
@@ -132,32 +134,42 @@ class Trainer:
 
         r = self.recipe
         checkpoint = self.work_dir / "lm_encoder.safetensors"
-        if self.progress.get("lm_done") and checkpoint.exists():
-            print("language model: resuming from checkpoint", flush=True)
-            return load_file(str(checkpoint))
+        done = self.progress.get("lm_train_tokens", 0) if self.progress.get("lm_done") and checkpoint.exists() else 0
         docs = [torch.as_tensor(np.concatenate([[BOS], ids[i]])) for i in self.rng.permutation(lm_docs)]
         n_valid = max(1, len(docs) // 100)
         valid, pool = docs[:n_valid], docs[n_valid:]
         lengths = np.cumsum([len(d) for d in pool])
-        train = pool[:max(1, int(np.searchsorted(lengths, r.lm_tokens)))]
-        print(f"language model: {sum(map(len, train)):,} training tokens, {sum(map(len, valid)):,} validation",
-              flush=True)
+        start = int(np.searchsorted(lengths, done, side="right")) if done else 0
+        end = max(1, int(np.searchsorted(lengths, r.lm_tokens)))
+        if done and end <= start:
+            print("language model: resuming from checkpoint", flush=True)
+            return load_file(str(checkpoint))
+        train = pool[start:end]
+        print(f"language model: {sum(map(len, train)):,} training tokens, {sum(map(len, valid)):,} validation"
+              + (f", continuing after {done:,} seen" if done else ""), flush=True)
         dls = DataLoaders(LMDataLoader(train, bs=r.lm_bs, seq_len=r.bptt, shuffle=True),
                           LMDataLoader(valid, bs=r.lm_bs, seq_len=r.bptt))
         dls.vocab = tokenizer.vocab
         learn = language_model_learner(dls, AWD_LSTM, config=r.awd_lstm_config(classifier=False),
                                        drop_mult=r.lm_drop_mult, pretrained=False,
                                        metrics=[accuracy, Perplexity()], cbs=self._callbacks())
-        with torch.no_grad():
-            learn.model[0].encoder.weight.copy_(self.pretrained_embeddings(tokenizer))
+        full_checkpoint = self.work_dir / "lm_model.safetensors"
+        if done and full_checkpoint.exists():
+            load_model(learn.model, str(full_checkpoint), device="cpu")
+        elif done:  # checkpoints from before the whole LM was saved: the decoder bias starts at zero
+            learn.model[0].load_state_dict(load_file(str(checkpoint)))
+        else:
+            with torch.no_grad():
+                learn.model[0].encoder.weight.copy_(self.pretrained_embeddings(tokenizer))
         t0 = time.time()
         learn.fit_one_cycle(r.lm_epochs, r.lm_lr)
         encoder = {k: v.clone() for k, v in learn.model[0].state_dict().items()}
         save_file(encoder, str(checkpoint))
+        save_model(learn.model, str(full_checkpoint))
         val_loss, val_acc, val_ppl = (float(x) for x in learn.validate())
-        self._save_progress(lm_done=True, lm_seconds=round(time.time() - t0),
+        self._save_progress(lm_done=True, lm_seconds=self.progress.get("lm_seconds", 0) + round(time.time() - t0),
                             lm_metrics=dict(valid_loss=val_loss, valid_accuracy=val_acc, valid_perplexity=val_ppl),
-                            lm_train_tokens=int(sum(map(len, train))))
+                            lm_train_tokens=done + int(sum(map(len, train))), clas_stages_done=0, clas_seconds=0)
         return encoder
 
     def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:
@@ -203,16 +215,14 @@ class Trainer:
 
     # ---- the whole recipe ----------------------------------------------------------------------
     def run(self) -> dict:
-        t_start = time.time()
         tokenizer, ids, labels, n_labelled = self.tokenize()
         train_idx, valid_idx = self.split(n_labelled)
         lm_docs = np.concatenate([train_idx, np.arange(n_labelled, len(ids))])
         encoder = self.train_language_model(tokenizer, ids, lm_docs) if self.recipe.lm_tokens else None
         model, valid_metrics = self.train_classifier(tokenizer, ids, labels, train_idx, valid_idx, encoder)
-        return self.export(model, tokenizer, valid_metrics, len(train_idx), time.time() - t_start)
+        return self.export(model, tokenizer, valid_metrics, len(train_idx))
 
-    def export(self, model: torch.nn.Module, tokenizer: ReviewTokenizer, valid_metrics: dict, n_train: int,
-               seconds: float) -> dict:
+    def export(self, model: torch.nn.Module, tokenizer: ReviewTokenizer, valid_metrics: dict, n_train: int) -> dict:
         out = self.out_dir
         out.mkdir(parents=True, exist_ok=True)
         save_model(model.eval(), str(out / artifacts.WEIGHTS))
@@ -231,7 +241,9 @@ class Trainer:
                       language_model_tokens=self.progress.get("lm_train_tokens"),
                       validation="5% of the labelled train split; the test split is never used in training"),
             recipe=self.recipe.to_dict(),
-            training=dict(seconds_total=round(seconds), lm_seconds=self.progress.get("lm_seconds"),
+            # summed over every run that built this model (an extended LM counts all its runs)
+            training=dict(seconds_total=self.progress.get("lm_seconds", 0) + self.progress.get("clas_seconds", 0),
+                          lm_seconds=self.progress.get("lm_seconds"),
                           classifier_seconds=self.progress.get("clas_seconds"),
                           hardware=f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
                           torch=torch.__version__, parameters=n_params),

@@ -50,7 +50,7 @@ def tampered_model(tmp_path, monkeypatch) -> Path:
     import torch
 
     import models.sentiment.model as model_module
-    monkeypatch.setattr(model_module, "load_model", deserialised)
+    monkeypatch.setattr(model_module, "load_file", deserialised)
     monkeypatch.setattr(torch, "load", deserialised)
     monkeypatch.setattr(pickle, "load", deserialised)
     return tmp_path

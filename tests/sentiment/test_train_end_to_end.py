@@ -25,11 +25,11 @@ def test_loaded_model_separates_the_generated_classes(tiny_model):
     assert min(r.p_positive for r in results[:2]) > max(r.p_positive for r in results[2:])
 
 
-@pytest.mark.parametrize("bf16, tolerance", [(False, 1e-4), (True, 0.02)])
-def test_batched_and_single_predictions_agree(tiny_model_dir, bf16, tolerance):
+@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-4), ("bf16", 0.02), ("int8", 0.02)])
+def test_batched_and_single_predictions_agree(tiny_model_dir, precision, tolerance):
     from models.sentiment import SentimentModel
 
-    model = SentimentModel.load(tiny_model_dir, bf16=bf16)
+    model = SentimentModel.load(tiny_model_dir, precision=precision)
     texts = ["great film", "a dull and clumsy plot that goes nowhere at all " * 5, "loved the actors"]
     batched = model.predict(texts)
     singles = [model.predict([t])[0] for t in texts]
@@ -64,3 +64,34 @@ def test_bf16_autocast_training_produces_fp32_weights(tmp_path):
     weights = load_file(str(tmp_path / "out" / "model.safetensors"))
     assert {t.dtype for t in weights.values() if t.is_floating_point()} == {torch.float32}
     assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
+
+
+def test_resume_with_a_larger_lm_budget_extends_the_language_model(tmp_path, capsys):
+    import json
+
+    from models.sentiment import SentimentModel
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+    from tests.sentiment.conftest import write_generated_imdb
+
+    data, work = write_generated_imdb(tmp_path / "data", n_per_class=100), tmp_path / "work"
+    Trainer(data, recipe("tiny", lm_tokens=1_500), tmp_path / "first", work).run()
+    before = json.loads((work / "progress.json").read_text())["lm_train_tokens"]
+    capsys.readouterr()
+    Trainer(data, recipe("tiny", lm_tokens=4_000), tmp_path / "out", work, resume=True).run()
+    out = capsys.readouterr().out
+    assert f"continuing after {before:,} seen" in out
+    assert "classifier: resuming" not in out
+    progress = json.loads((work / "progress.json").read_text())
+    assert before < 1_500 < progress["lm_train_tokens"] <= 4_000
+    assert progress["recipe"]["lm_tokens"] == 4_000
+    assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
+
+
+def test_resume_refuses_a_different_recipe(tiny_model_dir, tmp_path):
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+
+    root = tiny_model_dir.parent
+    with pytest.raises(SystemExit, match="another recipe"):
+        Trainer(root / "data", recipe("tiny", emb_sz=24), tmp_path / "out", root / "work", resume=True)
