@@ -25,7 +25,8 @@ def test_loaded_model_separates_the_generated_classes(tiny_model):
     assert min(r.p_positive for r in results[:2]) > max(r.p_positive for r in results[2:])
 
 
-@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-4), ("bf16", 0.02), ("int8", 0.02)])
+# int8 quantises activations with a scale per batch, so a review's score depends a little on its batch
+@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-4), ("bf16", 0.02), ("int8", 0.06)])
 def test_batched_and_single_predictions_agree(tiny_model_dir, precision, tolerance):
     from models.sentiment import SentimentModel
 
