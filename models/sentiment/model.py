@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
+from torch.nn.utils.rnn import pad_sequence
 
 from . import artifacts
 from .config import Recipe
@@ -66,7 +67,6 @@ class SentimentModel:
                  precision: str = DEFAULT_PRECISION):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        self.precision = precision
         self.net = _with_precision(net.eval(), precision)
         self.tokenizer = tokenizer
         self.recipe = recipe
@@ -96,9 +96,7 @@ class SentimentModel:
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
             lengths = torch.tensor([len(ids[i]) for i in chunk])
-            batch = torch.full((len(chunk), int(lengths[0])), PAD, dtype=torch.long)
-            for row, i in enumerate(chunk):
-                batch[row, :len(ids[i])] = torch.tensor(ids[i])
+            batch = pad_sequence([torch.tensor(ids[i]) for i in chunk], batch_first=True, padding_value=PAD)
             logits = self.net(batch, lengths)
             for i, p in zip(chunk, torch.softmax(logits.float(), dim=-1)[:, 1].tolist()):
                 probs[i] = p
