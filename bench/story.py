@@ -1,7 +1,7 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
 cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the cheap levers
-(LoRA merged vs unmerged, static KV cache, int8 dynamic quantisation, 1 vs 2 threads), plus the
-perplexity cost of int8.
+(fp32 with the LoRA unmerged or merged, int4 weight-only, 1 vs 2 decoding threads), plus the held-out
+perplexity cost of int4 for the plain and the screenplay model.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
     python bench/story.py [--tokens 200] [--repeats 2] [--json work/bench/story.json]
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
 from models.story.generate import Generator, Request  # noqa: E402
-from models.story.loader import attach_adapter, converted_dir, load_base, quantize_int8  # noqa: E402
+from models.story.loader import attach_adapter, converted_dir, load_base  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
 PROMPT = "a lighthouse keeper who finds a message in a bottle addressed to her, dated tomorrow"
@@ -43,26 +43,17 @@ def load_times() -> dict:
     return dict(cold_gguf_s=round(cold, 2), warm_safetensors_s=round(time.perf_counter() - start, 2))
 
 
-def int8(generator: Generator) -> Generator:
-    return generator.with_models(quantize_int8)
-
-
-def static_cache(generator: Generator) -> Generator:
-    def set_static(model):
-        model.generation_config.cache_implementation = "static"
-        return model
-    return generator.with_models(set_static)
-
-
-def unmerged_lora(generator: Generator) -> Generator:
-    """The screenplay style as shipped before: peft's LoRA wrapper kept around the base model."""
+def unmerged_lora() -> Generator:
+    """The screenplay style as shipped two versions ago: peft's LoRA wrapper kept around the base model."""
+    generator = Generator.load(precision="fp32")
     return Generator(generator.model, generator.tokenizer, generator.name,
                      attach_adapter(copy.deepcopy(generator.model), ADAPTER_DIR))
 
 
 # every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter
-VARIANTS = {"fp32, LoRA unmerged (before)": unmerged_lora, "fp32, LoRA merged (default)": lambda g: g,
-            "fp32 + static KV cache": static_cache, "int8 dynamic": int8}
+VARIANTS = {"fp32, LoRA unmerged (before)": unmerged_lora,
+            "fp32, LoRA merged": lambda: Generator.load(precision="fp32"),
+            "int4 weight-only (default)": lambda: Generator.load(precision="int4")}
 
 
 def speed(generator: Generator, sampling: Sampling, tokens: int, repeats: int) -> dict:
@@ -81,16 +72,20 @@ def speed(generator: Generator, sampling: Sampling, tokens: int, repeats: int) -
                 tokens_per_cpu_s=round(statistics.median(cpu), 1))
 
 
-def int8_perplexity() -> dict:
+def int4_perplexity(windows: int) -> dict:
     from models.story.evaluate import held_out_batches, perplexity
 
     if not SCRIPTS.is_file():
         return dict(note=f"{SCRIPTS} absent: perplexity impact not measured")
-    recipe = replace(RECIPES["small"], eval_chunks=16)
-    generator = Generator.load()
-    batches = held_out_batches(SCRIPTS, recipe, generator.tokenizer)
-    fp32 = perplexity(generator.screenplay_model, batches)
-    return dict(windows=16, fp32=round(fp32, 3), int8=round(perplexity(int8(generator).screenplay_model, batches), 3))
+    report = dict(windows=windows)
+    batches = None
+    for precision in ("fp32", "int4"):
+        generator = Generator.load(precision=precision)
+        batches = batches or held_out_batches(SCRIPTS, replace(RECIPES["small"], eval_chunks=windows),
+                                              generator.tokenizer)
+        report[precision] = dict(plain=round(perplexity(generator.model, batches), 3),
+                                 screenplay=round(perplexity(generator.screenplay_model, batches), 3))
+    return report
 
 
 def llama_cpp(tokens: int) -> dict:
@@ -114,22 +109,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--json", type=Path, default=Path("work/bench/story.json"))
-    parser.add_argument("--no-perplexity", action="store_true", help="skip the int8 perplexity check")
+    parser.add_argument("--windows", type=int, default=16, help="held-out windows for the int4 perplexity check")
+    parser.add_argument("--no-perplexity", action="store_true", help="skip the int4 perplexity check")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args()
 
     report = dict(cpu_threads_available=torch.get_num_threads(), load=load_times(), speed=[])
     for threads in args.threads:
-        torch.set_num_threads(threads)
-        for name, setup in VARIANTS.items():
-            generator = setup(Generator.load())
+        for name in args.variants:
+            generator = VARIANTS[name]()
+            generator.decode_threads = threads
             for decoding, sampling in DECODING.items():
                 row = dict(variant=name, threads=threads, decoding=decoding,
                            **speed(generator, sampling, args.tokens, args.repeats))
                 report["speed"].append(row)
                 print(json.dumps(row), flush=True)
-    torch.set_num_threads(max(args.threads))
     if not args.no_perplexity:
-        report["int8_perplexity"] = int8_perplexity()
+        report["int4_perplexity"] = int4_perplexity(args.windows)
     report["llama_cpp"] = llama_cpp(args.tokens)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")

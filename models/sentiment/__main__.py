@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--work", type=Path, default=Path("work/sentiment"), help="checkpoints and caches")
     train.add_argument("--out", type=Path, default=DEFAULT_DIR, help="where the finished artifacts go")
     train.add_argument("--lm-tokens", type=int, help="language-model token budget; with --resume, a larger one extends the finished LM")
+    train.add_argument("--lm-minutes", type=float, help="fit the language model's epochs (at most lm_epochs) "
+                       "into this many minutes, measured on this machine")
+    train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                       help="override a recipe field (JSON value); with --resume only lm_tokens, lm_epochs and "
+                            "the classifier's fields may change")
 
     evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label)")
     evaluate.add_argument("--data", type=Path, required=True)
@@ -49,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 def run_train(args) -> int:
     from dataclasses import replace
 
-    from .config import Recipe, recipe
+    from .config import Recipe, parse_override, recipe
+
+    overrides = dict(map(parse_override, args.set))   # before the slow fastai import
     from .train import Trainer
 
     chosen = recipe(args.config)
@@ -58,8 +65,9 @@ def run_train(args) -> int:
         chosen = Recipe.from_dict(json.loads(progress.read_text())["recipe"])
         print(f"resuming the '{chosen.name}' recipe recorded in {progress}", flush=True)
     if args.lm_tokens is not None:
-        chosen = replace(chosen, lm_tokens=args.lm_tokens)
-    card = Trainer(args.data, chosen, args.out, args.work, resume=args.resume).run()
+        overrides["lm_tokens"] = args.lm_tokens
+    chosen = replace(chosen, **overrides)
+    card = Trainer(args.data, chosen, args.out, args.work, resume=args.resume, lm_minutes=args.lm_minutes).run()
     print(json.dumps(dict(out=str(args.out), **card["metrics"])))
     return 0
 

@@ -2,6 +2,7 @@
 ULMFiT-size AWD-LSTM meant for a GPU."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, replace
 
 
@@ -48,6 +49,11 @@ class Recipe:
         return cls(**{k: tuple(map(tuple, v)) if k == "clas_stages" else v for k, v in data.items()})
 
 
+# what a resumed run may change: the language model's token budget and passes (it continues from its
+# checkpoint) and the classifier phase's settings (the classifier is then retrained from the finished LM)
+CLASSIFIER_FIELDS = ("head", "tail", "clas_stages", "clas_drop_mult", "clas_bs")
+RESUMABLE_FIELDS = ("lm_tokens", "lm_epochs") + CLASSIFIER_FIELDS
+
 RECIPES = {
     "small": Recipe(name="small", prefix_space=True),
     "full": Recipe(name="full", prefix_space=True, vocab_size=30_000, emb_sz=400, n_hid=1152, n_layers=3, head=128, tail=1312,
@@ -62,3 +68,15 @@ RECIPES = {
 
 def recipe(name: str, **overrides) -> Recipe:
     return replace(RECIPES[name], **overrides)
+
+
+def parse_override(setting: str) -> tuple[str, object]:
+    """`FIELD=VALUE` with a JSON value (`head=128`, `clas_stages=[[1,1,0.02],[-1,2,0.001]]`)."""
+    field, sep, value = setting.partition("=")
+    if not sep or field not in Recipe.__dataclass_fields__ or field == "name":
+        raise ValueError(f"--set expects FIELD=VALUE with a recipe field, got {setting!r}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--set {field}: {value!r} is not a JSON value") from err
+    return field, tuple(map(tuple, parsed)) if field == "clas_stages" else parsed

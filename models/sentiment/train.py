@@ -18,16 +18,18 @@ import numpy as np
 import pandas as pd
 import torch
 from fastai.callback.core import Callback
-from fastai.torch_core import set_seed
+from fastai.torch_core import default_device, set_seed
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
 
 from . import artifacts, network, smollm2
-from .config import Recipe
+from .config import CLASSIFIER_FIELDS, RESUMABLE_FIELDS, Recipe
 from .text import BOS, SPECIALS, UNK, ReviewTokenizer, truncate
 
 EMB_INIT_STD = 0.1
+# batches are cut from token ids already in memory: worker processes would only add fork and IPC cost
+LOADER_WORKERS = 0
 
 
 def read_imdb(data_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -37,6 +39,20 @@ def read_imdb(data_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     unsup_path = data_dir / "imdb_unsup.csv.xz"
     unsup = pd.read_csv(unsup_path, usecols=["text"])["text"].tolist() if unsup_path.exists() else []
     return train, unsup
+
+
+def loaders(train, valid):
+    """fastai's learners put the model on the loaders' device; built by hand, loaders have none (the model
+    then trains on the CPU even beside a GPU), so they are given the default one: a GPU where there is one."""
+    from fastai.data.core import DataLoaders
+
+    return DataLoaders(train, valid, device=default_device())
+
+
+def hardware() -> str:
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name()} GPU"
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
 class BF16Autocast(Callback):
@@ -62,14 +78,22 @@ class BF16Autocast(Callback):
 
 
 class Trainer:
-    def __init__(self, data_dir: Path, recipe: Recipe, out_dir: Path, work_dir: Path, resume: bool = False):
+    def __init__(self, data_dir: Path, recipe: Recipe, out_dir: Path, work_dir: Path, resume: bool = False,
+                 lm_minutes: float | None = None):
+        """`lm_minutes`: train the language model for as many whole epochs (at most `recipe.lm_epochs`, at
+        least one) as the measured speed fits into that time; the recipe recorded says how many ran."""
         self.data_dir, self.recipe, self.out_dir, self.work_dir = data_dir, recipe, out_dir, work_dir
+        self.lm_minutes = lm_minutes
         work_dir.mkdir(parents=True, exist_ok=True)
         self.progress_path = work_dir / "progress.json"
         self.progress = json.loads(self.progress_path.read_text()) if resume and self.progress_path.exists() else {}
         recorded = self.progress.get("recipe")
-        if recorded is not None and replace(Recipe.from_dict(recorded), lm_tokens=recipe.lm_tokens) != recipe:
-            raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
+        if recorded is not None:
+            before = Recipe.from_dict(recorded)
+            if replace(before, **{f: getattr(recipe, f) for f in RESUMABLE_FIELDS}) != recipe:
+                raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
+            if any(getattr(before, f) != getattr(recipe, f) for f in CLASSIFIER_FIELDS):
+                self.progress.update(clas_stages_done=0, clas_seconds=0)
         self.progress["recipe"] = json.loads(json.dumps(recipe.to_dict()))
         self.rng = np.random.default_rng(recipe.seed)
         set_seed(recipe.seed, reproducible=True)  # python, numpy and torch: fastai's loaders shuffle with `random`
@@ -79,32 +103,42 @@ class Trainer:
         self.progress_path.write_text(json.dumps(self.progress, indent=2))
 
     def _callbacks(self) -> list:
-        return [BF16Autocast()] if self.recipe.bf16 else []
+        """Reduced precision when the recipe asks for it: bf16 autocast on the CPU, fastai's fp16
+        MixedPrecision (with loss scaling) on a GPU, where cuDNN's LSTM kernels take fp16."""
+        if not self.recipe.bf16:
+            return []
+        if torch.cuda.is_available():
+            from fastai.callback.fp16 import MixedPrecision
+            return [MixedPrecision()]
+        return [BF16Autocast()]
 
     # ---- data -------------------------------------------------------------------------------
     def tokenize(self) -> tuple[ReviewTokenizer, list[np.ndarray], np.ndarray, int]:
-        """Token ids of every train and unlabelled review (cached), labels, and the number of labelled."""
+        """Token ids of every train and unlabelled review, labels, and the number of labelled. The ids and
+        labels are cached in `tokens.npz` (compressed, so the cache alone can travel to a lent GPU)."""
         tok_json = self.work_dir / "tokenizer.json"
         if not tok_json.exists():
             smollm2.export_tokenizer(self.work_dir)
         bpe = Tokenizer.from_file(str(tok_json))
-        train, unsup = read_imdb(self.data_dir)
         cache = self.work_dir / "tokens.npz"
         vocab_path = self.work_dir / "vocab.json"
         if cache.exists() and vocab_path.exists():
             tokenizer = ReviewTokenizer(bpe, json.loads(vocab_path.read_text()), self.recipe.prefix_space)
             data = np.load(cache)
-            ids = np.split(data["ids"], data["offsets"][1:-1])
-        else:
-            t0 = time.time()
-            tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size,
-                                                           self.recipe.prefix_space)
-            ids = [tokenizer.from_bpe(x) for x in bpe_ids]
-            offsets = np.cumsum([0] + [len(x) for x in ids])
-            np.savez(cache, ids=np.concatenate(ids), offsets=offsets)
-            vocab_path.write_text(json.dumps(tokenizer.vocab))
-            print(f"tokenised {len(ids):,} reviews ({offsets[-1]:,} tokens) in {time.time() - t0:.0f}s", flush=True)
-        return tokenizer, ids, train["label"].to_numpy(), len(train)
+            ids = np.split(data["ids"].astype(np.int64), data["offsets"][1:-1])
+            return tokenizer, ids, data["labels"], len(data["labels"])
+        t0 = time.time()
+        train, unsup = read_imdb(self.data_dir)
+        tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size,
+                                                   self.recipe.prefix_space)
+        ids = [tokenizer.from_bpe(x) for x in bpe_ids]
+        offsets = np.cumsum([0] + [len(x) for x in ids])
+        id_type = np.uint16 if len(tokenizer.vocab) <= 2 ** 16 else np.int32
+        labels = train["label"].to_numpy()
+        np.savez_compressed(cache, ids=np.concatenate(ids).astype(id_type), offsets=offsets, labels=labels)
+        vocab_path.write_text(json.dumps(tokenizer.vocab))
+        print(f"tokenised {len(ids):,} reviews ({offsets[-1]:,} tokens) in {time.time() - t0:.0f}s", flush=True)
+        return tokenizer, ids, labels, len(train)
 
     def split(self, n_labelled: int) -> tuple[np.ndarray, np.ndarray]:
         order = self.rng.permutation(n_labelled)
@@ -114,10 +148,7 @@ class Trainer:
     # ---- embeddings ---------------------------------------------------------------------------
     def pretrained_embeddings(self, tokenizer: ReviewTokenizer) -> torch.Tensor:
         """SmolLM2's rows for our vocabulary, PCA-projected to emb_sz and rescaled."""
-        table = torch.from_numpy(smollm2.token_embeddings())
-        rows = [tokenizer.bpe.token_to_id(t) for t in tokenizer.vocab]
-        emb = torch.stack([table[r] if r is not None and i >= len(SPECIALS) else table.mean(0)
-                           for i, r in enumerate(rows)])
+        emb = self.smollm2_rows(tokenizer)
         emb = emb - emb.mean(0)
         if self.recipe.emb_sz < emb.shape[1]:
             _, _, v = torch.pca_lowrank(emb, q=self.recipe.emb_sz, center=False)
@@ -126,29 +157,48 @@ class Trainer:
             emb = torch.cat([emb, torch.randn(emb.shape[0], self.recipe.emb_sz - emb.shape[1]) * emb.std()], 1)
         return (emb / emb.std() * EMB_INIT_STD).contiguous()
 
+    def smollm2_rows(self, tokenizer: ReviewTokenizer) -> torch.Tensor:
+        """SmolLM2's embedding row of each of our tokens (the mean row for specials and unknowns), cached
+        as fp16 beside the token ids: the GGUF it comes from stays on this machine."""
+        cache = self.work_dir / "smollm2_rows.safetensors"
+        if cache.exists():
+            return load_file(str(cache))["rows"].float()
+        table = torch.from_numpy(smollm2.token_embeddings())
+        rows = [tokenizer.bpe.token_to_id(t) for t in tokenizer.vocab]
+        emb = torch.stack([table[r] if r is not None and i >= len(SPECIALS) else table.mean(0)
+                           for i, r in enumerate(rows)])
+        save_file(dict(rows=emb.half()), str(cache))
+        return emb.half().float()
+
     # ---- phases --------------------------------------------------------------------------------
     def train_language_model(self, tokenizer, ids, lm_docs: np.ndarray) -> dict[str, torch.Tensor]:
         """Train the AWD-LSTM LM on a token budget of review text; return its encoder weights."""
-        from fastai.text.all import (AWD_LSTM, DataLoaders, LMDataLoader, Perplexity, accuracy,
-                                     language_model_learner)
+        from fastai.text.all import AWD_LSTM, LMDataLoader, Perplexity, accuracy, language_model_learner
 
         r = self.recipe
         checkpoint = self.work_dir / "lm_encoder.safetensors"
         done = self.progress.get("lm_train_tokens", 0) if self.progress.get("lm_done") and checkpoint.exists() else 0
+        passes = self.progress.get("lm_passes", 1) if done else 0
         docs = [torch.as_tensor(np.concatenate([[BOS], ids[i]])) for i in self.rng.permutation(lm_docs)]
         n_valid = max(1, len(docs) // 100)
         valid, pool = docs[:n_valid], docs[n_valid:]
         lengths = np.cumsum([len(d) for d in pool])
         start = int(np.searchsorted(lengths, done, side="right")) if done else 0
         end = max(1, int(np.searchsorted(lengths, r.lm_tokens)))
-        if done and end <= start:
+        if done and end <= start and passes >= r.lm_epochs:
             print("language model: resuming from checkpoint", flush=True)
             return load_file(str(checkpoint))
-        train = pool[start:end]
+        if done and end <= start:  # more passes over the text already seen, one new cycle each
+            train, epochs, new_tokens = pool[:start], r.lm_epochs - passes, 0
+            note = f", pass {passes + 1} of {r.lm_epochs} over the text seen"
+        else:
+            train, epochs = pool[start:end], r.lm_epochs
+            new_tokens = int(sum(map(len, train)))
+            note = f", continuing after {done:,} seen" if done else ""
         print(f"language model: {sum(map(len, train)):,} training tokens, {sum(map(len, valid)):,} validation"
-              + (f", continuing after {done:,} seen" if done else ""), flush=True)
-        dls = DataLoaders(LMDataLoader(train, bs=r.lm_bs, seq_len=r.bptt, shuffle=True),
-                          LMDataLoader(valid, bs=r.lm_bs, seq_len=r.bptt))
+              + note, flush=True)
+        dls = loaders(LMDataLoader(train, bs=r.lm_bs, seq_len=r.bptt, shuffle=True, num_workers=LOADER_WORKERS),
+                      LMDataLoader(valid, bs=r.lm_bs, seq_len=r.bptt, num_workers=LOADER_WORKERS))
         dls.vocab = tokenizer.vocab
         learn = language_model_learner(dls, AWD_LSTM, config=r.awd_lstm_config(classifier=False),
                                        drop_mult=r.lm_drop_mult, pretrained=False,
@@ -161,20 +211,41 @@ class Trainer:
         else:
             with torch.no_grad():
                 learn.model[0].encoder.weight.copy_(self.pretrained_embeddings(tokenizer))
+        if self.lm_minutes is not None and not done:
+            epochs = self._epochs_that_fit(learn, epochs)
+            r = self.recipe
         t0 = time.time()
-        learn.fit_one_cycle(r.lm_epochs, r.lm_lr)
-        encoder = {k: v.clone() for k, v in learn.model[0].state_dict().items()}
+        learn.fit_one_cycle(epochs, r.lm_lr, reset_opt=True)
+        encoder = {k: v.detach().cpu().clone() for k, v in learn.model[0].state_dict().items()}
         save_file(encoder, str(checkpoint))
         save_model(learn.model, str(full_checkpoint))
         val_loss, val_acc, val_ppl = (float(x) for x in learn.validate())
         self._save_progress(lm_done=True, lm_seconds=self.progress.get("lm_seconds", 0) + round(time.time() - t0),
                             lm_metrics=dict(valid_loss=val_loss, valid_accuracy=val_acc, valid_perplexity=val_ppl),
-                            lm_train_tokens=done + int(sum(map(len, train))), clas_stages_done=0, clas_seconds=0)
+                            lm_train_tokens=done + new_tokens, lm_passes=r.lm_epochs, clas_stages_done=0,
+                            clas_seconds=0)
         return encoder
 
+    def _epochs_that_fit(self, learn, most: int) -> int:
+        """Time a short slice of an epoch (at a negligible learning rate) and size the run to the budget."""
+        from fastai.callback.training import ShortEpochCallback
+
+        batches = len(learn.dls.train)
+        probe = max(1, min(batches // 20, 200))
+        t0 = time.time()
+        print(f"language model: timing {probe} of {batches} batches on {learn.dls.device}", flush=True)
+        with learn.no_logging():
+            learn.fit(1, lr=1e-9, cbs=ShortEpochCallback(pct=probe / batches, short_valid=True))
+        epoch_s = (time.time() - t0) / probe * batches * 1.05  # + validation
+        epochs = int(max(1, min(most, self.lm_minutes * 60 // epoch_s)))
+        print(f"language model: ~{epoch_s:.0f}s an epoch here, {epochs} epoch(s) fit {self.lm_minutes:g} min",
+              flush=True)
+        self.recipe = replace(self.recipe, lm_epochs=epochs)
+        self.progress["recipe"] = json.loads(json.dumps(self.recipe.to_dict()))
+        return epochs
+
     def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:
-        from fastai.text.all import (AWD_LSTM, CrossEntropyLossFlat, DataLoaders, SortedDL, accuracy,
-                                     text_classifier_learner)
+        from fastai.text.all import AWD_LSTM, CrossEntropyLossFlat, SortedDL, accuracy, text_classifier_learner
 
         r = self.recipe
 
@@ -184,8 +255,10 @@ class Trainer:
 
         (train_items, train_lens), (valid_items, valid_lens) = items(train_idx), items(valid_idx)
         pad = partial(network.pad_batch, bptt=r.bptt)
-        dls = DataLoaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True),
-                          SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad))
+        dls = loaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True,
+                               num_workers=LOADER_WORKERS),
+                      SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad,
+                               num_workers=LOADER_WORKERS))
         dls.vocab, dls.c = tokenizer.vocab, 2
         learn = text_classifier_learner(dls, AWD_LSTM, seq_len=r.bptt, config=r.awd_lstm_config(classifier=True),
                                         drop_mult=r.clas_drop_mult, pretrained=False, max_len=r.head + r.tail,
@@ -225,7 +298,8 @@ class Trainer:
     def export(self, model: torch.nn.Module, tokenizer: ReviewTokenizer, valid_metrics: dict, n_train: int) -> dict:
         out = self.out_dir
         out.mkdir(parents=True, exist_ok=True)
-        save_model(model.eval(), str(out / artifacts.WEIGHTS))
+        model = model.cpu().eval()
+        save_model(model, str(out / artifacts.WEIGHTS))
         tokenizer.bpe.save(str(out / artifacts.TOKENIZER))
         (out / artifacts.VOCAB).write_text(json.dumps(tokenizer.vocab))
         (out / artifacts.RECIPE).write_text(json.dumps(self.recipe.to_dict(), indent=2))
@@ -245,7 +319,7 @@ class Trainer:
             training=dict(seconds_total=self.progress.get("lm_seconds", 0) + self.progress.get("clas_seconds", 0),
                           lm_seconds=self.progress.get("lm_seconds"),
                           classifier_seconds=self.progress.get("clas_seconds"),
-                          hardware=f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+                          hardware=hardware(),
                           torch=torch.__version__, parameters=n_params),
             metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics")),
         )

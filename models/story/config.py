@@ -8,13 +8,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 MODEL_ENV = "REELPULSE_STORY_MODEL"      # a local Hugging Face causal-LM folder used instead of SmolLM2
-INT8_ENV = "REELPULSE_STORY_INT8"        # "1": int8 dynamic quantisation of the Linear layers (bench/story.py)
+PRECISION_ENV = "REELPULSE_STORY_PRECISION"  # "int4" (default) or "fp32"; see models/story/quant.py
+PRECISIONS = ("int4", "fp32")
 CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safetensors once
 SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl.xz"
 
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
+# intra-op threads of the generation thread. Decoding runs in a worker thread (and Streamlit's script
+# thread is no main thread either), where two OpenMP threads decoded int4 at 17-19 tokens/s and one at
+# 31-32 on these 2 cores (a main thread's two did 41): bench/story.py's "threads" rows
+DECODE_THREADS = 1
 
 
 def cache_dir() -> Path:

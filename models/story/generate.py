@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import prompts
-from .config import ADAPTER_DIR, INT8_ENV, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, STREAM_TIMEOUT_S, Sampling
+from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, PRECISION_ENV,
+                     PRECISIONS, STREAM_TIMEOUT_S, Sampling)
 
 GENERATION_LOCK = threading.Lock()
 
@@ -172,8 +173,9 @@ class Run:
 class Generator:
     """A causal LM + tokenizer, and optionally the same LM with the screenplay LoRA adapter merged in."""
 
-    def __init__(self, model, tokenizer, name: str, screenplay_model=None):
+    def __init__(self, model, tokenizer, name: str, screenplay_model=None, decode_threads: int = DECODE_THREADS):
         self.model, self.tokenizer, self.name, self.screenplay_model = model, tokenizer, name, screenplay_model
+        self.decode_threads = decode_threads
         config = model.config
         self.context = min(MAX_CONTEXT, getattr(config, "max_position_embeddings", None)
                            or getattr(config, "n_positions", MAX_CONTEXT))
@@ -183,21 +185,30 @@ class Generator:
         return self.screenplay_model is not None
 
     @classmethod
-    def load(cls, path: str | Path | None = None, adapter: Path | None = None) -> Generator:
+    def load(cls, path: str | Path | None = None, adapter: Path | None = None,
+             precision: str | None = None) -> Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
-        folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2."""
-        from .loader import base_dir, load_base, merged_adapter, quantize_int8
+        folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
+        `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32"."""
+        from .loader import base_dir, load_base, merged_adapter
 
+        precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
+        if precision not in PRECISIONS:
+            raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
         generator = cls(model, tokenizer, base_dir(path).name,
                         merged_adapter(model, adapter or (None if custom else ADAPTER_DIR)))
-        return generator.with_models(quantize_int8) if os.environ.get(INT8_ENV) == "1" else generator
+        return generator.quantized() if precision == "int4" else generator
 
-    def with_models(self, change: Callable) -> Generator:
-        """The same generator with `change` applied to each of its models."""
-        screenplay = self.screenplay_model
-        return Generator(change(self.model), self.tokenizer, self.name, screenplay and change(screenplay))
+    def quantized(self) -> Generator:
+        """The same generator with int4 weights (models/story/quant.py); the screenplay model is quantised
+        from the plain weights and keeps its tuned difference from them exactly (first, while the plain
+        model is still float)."""
+        from .quant import quantize_weights
+
+        screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
+        return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay)
 
     def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
         return Run(self, request, on_wait)
@@ -207,6 +218,11 @@ class Generator:
 
         torch.manual_seed(request.sampling.seed)
         model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
-        with torch.inference_mode():
-            model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
-                           pad_token_id=self.tokenizer.pad_token_id)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.decode_threads)   # see config.DECODE_THREADS; new threads inherit it, so
+        try:                                         # it is put back afterwards
+            with torch.inference_mode():
+                model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
+                               pad_token_id=self.tokenizer.pad_token_id)
+        finally:
+            torch.set_num_threads(threads)

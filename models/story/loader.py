@@ -83,10 +83,3 @@ def merged_adapter(model, adapter: Path | None):
     import copy
 
     return attach_adapter(copy.deepcopy(model), adapter).merge_and_unload().eval()
-
-
-def quantize_int8(model):
-    """int8 dynamic quantisation of every Linear layer (weights int8, activations quantised per batch)."""
-    import torch
-
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

@@ -32,3 +32,9 @@ def test_evaluate_prints_metrics_as_last_json_line(tiny_model_dir, tmp_path):
 def test_predict_refuses_blank_text_with_exit_code(tiny_model_dir):
     done = run_cli("predict", "   ", "--model", tiny_model_dir)
     assert done.returncode == 2 and "empty" in done.stderr
+
+
+def test_train_refuses_a_bad_recipe_override_before_training(tmp_path):
+    done = run_cli("train", "--data", tmp_path, "--set", "no_such_field=1", "--work", tmp_path / "work")
+    assert done.returncode == 2 and "--set expects FIELD=VALUE" in done.stderr
+    assert not (tmp_path / "work").exists()

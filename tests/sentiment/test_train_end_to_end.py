@@ -1,5 +1,6 @@
 """train → save → load → predict on a tiny model trained in seconds."""
 import json
+import shutil
 
 import pytest
 import torch
@@ -96,3 +97,87 @@ def test_resume_refuses_a_different_recipe(tiny_model_dir, tmp_path):
     root = tiny_model_dir.parent
     with pytest.raises(SystemExit, match="another recipe"):
         Trainer(root / "data", recipe("tiny", emb_sz=24), tmp_path / "out", root / "work", resume=True)
+
+
+def test_resume_with_more_lm_epochs_runs_a_further_pass_and_retrains_the_classifier(tmp_path, capsys):
+    import json
+
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+    from tests.sentiment.conftest import write_generated_imdb
+
+    data, work = write_generated_imdb(tmp_path / "data", n_per_class=60), tmp_path / "work"
+    Trainer(data, recipe("tiny", lm_tokens=1_500), tmp_path / "first", work).run()
+    seen = json.loads((work / "progress.json").read_text())["lm_train_tokens"]
+    capsys.readouterr()
+    Trainer(data, recipe("tiny", lm_tokens=1_500, lm_epochs=2, tail=40), tmp_path / "out", work, resume=True).run()
+    out = capsys.readouterr().out
+    assert "pass 2 of 2 over the text seen" in out
+    assert "classifier: resuming" not in out
+    progress = json.loads((work / "progress.json").read_text())
+    assert (progress["lm_train_tokens"], progress["lm_passes"]) == (seen, 2)
+    assert json.loads((tmp_path / "out" / "recipe.json").read_text())["tail"] == 40
+
+
+def test_a_classifier_only_change_keeps_the_language_model(tiny_model_dir, tmp_path, capsys):
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+
+    root = tiny_model_dir.parent
+    work = tmp_path / "work"
+    shutil.copytree(root / "work", work)
+    Trainer(root / "data", recipe("tiny", head=8), tmp_path / "out", work, resume=True).run()
+    out = capsys.readouterr().out
+    assert "language model: resuming from checkpoint" in out
+    assert "classifier: resuming" not in out
+
+
+@pytest.mark.parametrize("setting", ["head", "nope=1", "name=\"x\"", "head=abc"])
+def test_recipe_overrides_refuse_bad_settings(setting):
+    from models.sentiment.config import parse_override
+
+    with pytest.raises(ValueError):
+        parse_override(setting)
+
+
+def test_recipe_override_parses_json_values():
+    from models.sentiment.config import parse_override
+
+    assert parse_override("tail=512") == ("tail", 512)
+    assert parse_override("clas_stages=[[1,1,0.02],[-1,2,0.001]]") == ("clas_stages", ((1, 1, 0.02), (-1, 2, 0.001)))
+
+
+def test_lm_minutes_sizes_the_epochs_to_the_budget_and_records_them(tmp_path, capsys):
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+    from tests.sentiment.conftest import write_generated_imdb
+
+    data = write_generated_imdb(tmp_path / "data", n_per_class=40)
+    Trainer(data, recipe("tiny", lm_epochs=3), tmp_path / "out", tmp_path / "work", lm_minutes=1e-6).run()
+    assert "1 epoch(s) fit" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out" / "recipe.json").read_text())["lm_epochs"] == 1
+    assert json.loads((tmp_path / "work" / "progress.json").read_text())["recipe"]["lm_epochs"] == 1
+
+
+def test_token_cache_holds_ids_and_labels_so_training_needs_no_csv(tiny_model_dir, tmp_path):
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+
+    work = tmp_path / "work"
+    shutil.copytree(tiny_model_dir.parent / "work", work)
+    cached = Trainer(tmp_path / "no-csv-here", recipe("tiny"), tmp_path / "out", work).tokenize()
+    fresh = Trainer(tiny_model_dir.parent / "data", recipe("tiny"), tmp_path / "out2", tmp_path / "work2").tokenize()
+    assert cached[0].vocab == fresh[0].vocab and cached[3] == fresh[3]
+    assert (cached[2] == fresh[2]).all()
+    assert all((a == b).all() for a, b in zip(cached[1], fresh[1]))
+
+
+def test_loaders_carry_the_default_device_so_the_model_follows_them_to_a_gpu():
+    from fastai.text.all import LMDataLoader
+    from fastai.torch_core import default_device
+
+    from models.sentiment.train import loaders
+
+    docs = [torch.arange(20), torch.arange(30)]
+    dls = loaders(LMDataLoader(docs, bs=2, seq_len=4), LMDataLoader(docs, bs=2, seq_len=4))
+    assert dls.device is not None and dls.device == default_device()

@@ -1,5 +1,5 @@
 """The screenplay adapter is merged into a copy of the base model: same outputs as peft's unmerged
-wrapper, the plain model untouched, and int8 applied to both."""
+wrapper, the plain model untouched, and int4 applied to both."""
 from types import SimpleNamespace
 
 import torch
@@ -7,7 +7,8 @@ from peft import LoraConfig, get_peft_model
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from models.story.generate import Generator, Request
-from models.story.loader import attach_adapter, merged_adapter, quantize_int8
+from models.story.loader import attach_adapter, merged_adapter
+from models.story.quant import Int4Linear, LowRankDelta
 
 INPUT = torch.tensor([[1, 2, 3, 4]])
 
@@ -44,12 +45,16 @@ def test_no_adapter_folder_means_no_screenplay_model(tmp_path):
     assert merged_adapter(base, None) is None
 
 
-def test_int8_reaches_both_models(tmp_path):
+def test_int4_reaches_both_models_and_the_screenplay_one_keeps_its_tuned_delta(tmp_path):
     base, adapter = tiny_llama_with_adapter(tmp_path)
-    generator = Generator(base, AutoTokenizer, "tiny", merged_adapter(base, adapter)).with_models(quantize_int8)
+    generator = Generator(base, AutoTokenizer, "tiny", merged_adapter(base, adapter)).quantized()
     for model in (generator.model, generator.screenplay_model):
-        assert type(model.model.layers[0].mlp.up_proj).__module__.startswith("torch.ao.nn.quantized.dynamic")
+        assert isinstance(model.model.layers[0].mlp.up_proj, Int4Linear)
         assert torch.isfinite(model(INPUT).logits).all()
+    attention = generator.screenplay_model.model.layers[0].self_attn
+    assert isinstance(attention.q_proj, LowRankDelta) and attention.q_proj.down.shape[0] == 4   # the LoRA rank
+    assert isinstance(attention.k_proj, Int4Linear)
+    assert isinstance(generator.model.model.layers[0].self_attn.q_proj, Int4Linear)
 
 
 def test_style_picks_the_model():

@@ -105,9 +105,45 @@ def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):
     assert generator.model.config.model_type == "gpt2" and generator.context == 256
 
 
-def test_int8_switch_quantises_linear_layers(tiny_model_dir, monkeypatch):
-    monkeypatch.setenv("REELPULSE_STORY_INT8", "1")
+def test_int4_is_the_default_and_fp32_keeps_the_model_as_loaded(tiny_model_dir, monkeypatch):
+    from torch import nn
+
+    from models.story.quant import Int8Linear
+
+    assert isinstance(Generator.load(tiny_model_dir).model.lm_head, Int8Linear)
+    monkeypatch.setenv("REELPULSE_STORY_PRECISION", "fp32")
     generator = Generator.load(tiny_model_dir)
-    assert "quantized" in type(generator.model.lm_head).__module__
+    assert type(generator.model.lm_head) is nn.Linear
     run = generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=4)))
     assert run.text() == run.result.text
+
+
+def test_unknown_precision_is_refused(tiny_model_dir):
+    with pytest.raises(ValueError, match="int4, fp32"):
+        Generator.load(tiny_model_dir, precision="int3")
+
+
+def test_decoding_uses_the_generators_thread_count_and_puts_the_old_one_back():
+    from types import SimpleNamespace
+
+    import torch
+
+    seen = []
+
+    class Spy:
+        config = SimpleNamespace(max_position_embeddings=64)
+
+        def generate(self, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    generator = Generator(Spy(), SimpleNamespace(pad_token_id=0), "spy", decode_threads=before + 1)
+    worker = threading.Thread(target=generator.run_generate, args=({}, {}, None, None, Request("x")))
+    worker.start()
+    worker.join()
+    assert seen == [before + 1]
+    after = []
+    probe = threading.Thread(target=lambda: after.append(torch.get_num_threads()))   # new threads inherit it
+    probe.start()
+    probe.join()
+    assert after == [before]
