@@ -88,17 +88,27 @@ def int4_perplexity(windows: int) -> dict:
     return report
 
 
-def llama_cpp(tokens: int) -> dict:
-    if importlib.util.find_spec("llama_cpp") is None:
-        return dict(note="llama-cpp-python is not installed: column skipped")
+def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
+    """llama.cpp's greedy decoding of the same GGUF (the plain model), after one warm-up run."""
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=2, verbose=False)
-    start, first, count = time.perf_counter(), None, 0
-    for _ in llm(PROMPT, max_tokens=tokens, temperature=0.0, stream=True):
-        first, count = first or time.perf_counter(), count + 1
-    end = time.perf_counter()
-    return dict(tokens_per_s=round((count - 1) / (end - first), 1), ttft_ms=round((first - start) * 1000, 1))
+    llm = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False)
+    rates, ttfts = [], []
+    for _ in range(repeats + 1):
+        start, first, count = time.perf_counter(), None, 0
+        for _ in llm(PROMPT, max_tokens=tokens, temperature=0.0, stream=True):
+            first, count = first or time.perf_counter(), count + 1
+        rates.append((count - 1) / (time.perf_counter() - first))
+        ttfts.append((first - start) * 1000)
+    return dict(threads=threads, tokens_per_s=round(statistics.median(rates[1:]), 1),
+                ttft_ms=round(statistics.median(ttfts[1:]), 1))
+
+
+def ratios(speed_rows: list[dict], llama_rows: list[dict]) -> dict:
+    """Our greedy tokens/s over llama.cpp's, per variant and thread count."""
+    llama = {row["threads"]: row["tokens_per_s"] for row in llama_rows}
+    return {f"{row['variant']}, {row['threads']} thread(s)": round(row["tokens_per_s"] / llama[row["threads"]], 2)
+            for row in speed_rows if row["decoding"] == "greedy" and row["threads"] in llama}
 
 
 def main() -> None:
@@ -126,7 +136,11 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     if not args.no_perplexity:
         report["int4_perplexity"] = int4_perplexity(args.windows)
-    report["llama_cpp"] = llama_cpp(args.tokens)
+    if importlib.util.find_spec("llama_cpp") is None:
+        report["llama_cpp"] = dict(note="llama-cpp-python is not installed: column skipped")
+    else:
+        report["llama_cpp"] = [llama_cpp(args.tokens, threads, args.repeats) for threads in args.threads]
+        report["ratio_to_llama_cpp"] = ratios(report["speed"], report["llama_cpp"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "speed"}, indent=2))

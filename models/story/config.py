@@ -16,9 +16,9 @@ SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
-# intra-op threads of the generation thread. Decoding runs in a worker thread (and Streamlit's script
-# thread is no main thread either), where two OpenMP threads decoded int4 at 17-19 tokens/s and one at
-# 31-32 on these 2 cores (a main thread's two did 41): bench/story.py's "threads" rows
+# intra-op threads for decoding after the prompt's prefill (which uses them all). Decoding runs in a worker
+# thread (Streamlit's script threads are no main thread either), where two OpenMP threads decoded int4 at
+# 17-19 tokens/s and one at 30-32 on these 2 cores (a main thread's two did 41): bench/story.py
 DECODE_THREADS = 1
 
 

@@ -84,6 +84,22 @@ class Clock:
         return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool)
 
 
+class DecodeThreads:
+    """A stopping criterion that never stops: after the first token (the prompt's prefill, which gains from
+    every core) it sets this thread's intra-op threads for decoding one token at a time."""
+
+    def __init__(self, threads: int):
+        self.threads, self.switched = threads, False
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        if not self.switched:
+            torch.set_num_threads(self.threads)
+            self.switched = True
+        return torch.zeros((input_ids.shape[0],), dtype=torch.bool)
+
+
 class Run:
     """One generation: iterate it for text pieces as they are decoded; `result` is set when it ends.
     `on_wait` is called once if another generation holds the process lock; `cancel()` stops it early."""
@@ -219,10 +235,9 @@ class Generator:
         torch.manual_seed(request.sampling.seed)
         model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
         threads = torch.get_num_threads()
-        torch.set_num_threads(self.decode_threads)   # see config.DECODE_THREADS; new threads inherit it, so
-        try:                                         # it is put back afterwards
+        try:   # new threads inherit this thread's setting, so it is put back afterwards
             with torch.inference_mode():
-                model.generate(**inputs, **kwargs, streamer=streamer, stopping_criteria=[clock],
-                               pad_token_id=self.tokenizer.pad_token_id)
+                model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
+                               stopping_criteria=[clock, DecodeThreads(self.decode_threads)])
         finally:
             torch.set_num_threads(threads)

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
-from models.story.generate import (GENERATION_LOCK, Generator, Request, bounded_new_tokens, cut_at_stop,
+from models.story.generate import (GENERATION_LOCK, Clock, Generator, Request, bounded_new_tokens, cut_at_stop,
                                    generation_kwargs)
 
 SAMPLED = Sampling(temperature=1.5, top_k=0, top_p=1.0, repetition_penalty=1.0, max_new_tokens=24, seed=7)
@@ -123,7 +123,7 @@ def test_unknown_precision_is_refused(tiny_model_dir):
         Generator.load(tiny_model_dir, precision="int3")
 
 
-def test_decoding_uses_the_generators_thread_count_and_puts_the_old_one_back():
+def test_prefill_uses_every_thread_decoding_the_generators_count_and_the_old_one_comes_back():
     from types import SimpleNamespace
 
     import torch
@@ -133,15 +133,18 @@ def test_decoding_uses_the_generators_thread_count_and_puts_the_old_one_back():
     class Spy:
         config = SimpleNamespace(max_position_embeddings=64)
 
-        def generate(self, **kwargs):
-            seen.append(torch.get_num_threads())
+        def generate(self, stopping_criteria, **kwargs):
+            ids = torch.zeros((1, 3), dtype=torch.long)
+            for _ in range(3):   # prefill, then two decoding steps, each followed by the criteria
+                seen.append(torch.get_num_threads())
+                assert not any(c(ids, None).any() for c in stopping_criteria)
 
     before = torch.get_num_threads()
     generator = Generator(Spy(), SimpleNamespace(pad_token_id=0), "spy", decode_threads=before + 1)
-    worker = threading.Thread(target=generator.run_generate, args=({}, {}, None, None, Request("x")))
+    worker = threading.Thread(target=generator.run_generate, args=({}, {}, None, Clock(), Request("x")))
     worker.start()
     worker.join()
-    assert seen == [before + 1]
+    assert seen == [before, before + 1, before + 1]
     after = []
     probe = threading.Thread(target=lambda: after.append(torch.get_num_threads()))   # new threads inherit it
     probe.start()

@@ -1,0 +1,177 @@
+"""Train on a lent GPU machine (the `device` tool), which has torch but no fastai, no ../shared and no
+network, takes at most 64 MiB of carried files and returns at most 8 files of 16 MiB.
+
+Here, once:   python -m models.sentiment.gpu_run prepare --data ../shared/datasets/imdb
+              (token ids + labels, vocabulary, tokenizer and SmolLM2 rows into work/gpu/cache; fastai's
+              wheels into work/gpu/whl); then keep the tracked weights out of the copy that travels:
+              `git rm --cached` them and list them in .git/info/exclude until the run is back.
+There:        python3 -m pip install -q --no-index --no-deps --target /tmp/site work/gpu/whl/*.whl
+              PYTHONPATH=/tmp/site:$PWD python3 -m models.sentiment.gpu_run run --deadline 520
+              (carry work/gpu). It trains the recipes in RUNS at once through the real `train` command,
+              each fitting its language model into its minutes, and before the deadline packs each
+              model (or its last classifier stage) into $OUT as fp16 parts plus a tarball of its card,
+              recipe, vocabulary and log.
+Back here:    python -m models.sentiment.gpu_run unpack FILES_AT NAME --out DIR   (a loadable model folder)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+CACHE = Path("work/gpu/cache")
+WHEELS = Path("work/gpu/whl")
+PART_BYTES = 15 * 2 ** 20
+# fastai and what it imports that the GPU image lacks; fastprogress 1.0.3 predates its fasthtml import
+DEVICE_WHEELS = ["fastai==2.8.12", "fastcore==2.2.39", "fastdownload==0.0.8", "fastprogress==1.0.3",
+                 "fasttransform==0.0.5", "plum-dispatch==2.9.0", "beartype==0.23.1"]
+RUNS = {
+    "A": ["--config", "small", "--lm-tokens", "60000000", "--set", "lm_epochs=20", "--set", "lm_bs=128",
+          "--lm-minutes", "4"],
+    "B": ["--config", "full", "--set", "vocab_size=12000", "--set", "lm_epochs=10", "--set", "lm_bs=128",
+          "--set", "lm_lr=0.005", "--set", "lm_drop_mult=0.5", "--set", "bf16=true", "--lm-minutes", "3"],
+}
+SMOKE = ["--config", "tiny", "--lm-minutes", "0.05"]
+
+
+def prepare(data: Path, config: str) -> None:
+    from .config import recipe
+    from .train import Trainer
+
+    trainer = Trainer(data, recipe(config), CACHE / "unused", CACHE)
+    tokenizer, *_ = trainer.tokenize()
+    trainer.smollm2_rows(tokenizer)
+    for leftover in ("progress.json", "chat_template.jinja", "tokenizer_config.json"):
+        (CACHE / leftover).unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                    "--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux_2_28_x86_64",
+                    "--platform", "manylinux_2_17_x86_64", "-d", str(WHEELS), *DEVICE_WHEELS], check=True)
+
+
+def start(name: str, args: list[str], data: str, out: Path, cache: Path) -> subprocess.Popen:
+    work = Path(f"work/run_{name}")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(cache, work) if cache.exists() else work.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "models.sentiment", "train", "--data", data, "--work", str(work),
+           "--out", f"work/out_{name}", *args]
+    print(time.strftime("%X"), name, " ".join(cmd), flush=True)
+    return subprocess.Popen(cmd, stdout=open(out / f"{name}.log", "ab"), stderr=subprocess.STDOUT,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+def pack(name: str, out: Path) -> None:
+    """The finished model (or else its last classifier stage) as fp16 parts, and its small files."""
+    from safetensors.torch import load_file, save_file
+
+    model_dir, work = Path(f"work/out_{name}"), Path(f"work/run_{name}")
+    weights = model_dir / "model.safetensors"
+    if not weights.exists():
+        stages = sorted(work.glob("clas_stage*.safetensors"))
+        if not stages:
+            print(name, "nothing to pack", flush=True)
+            return
+        weights = stages[-1]
+    parts, size = [{}], 0
+    for key, tensor in load_file(str(weights)).items():
+        tensor = tensor.half() if tensor.is_floating_point() else tensor
+        nbytes = tensor.numel() * tensor.element_size()
+        if parts[-1] and size + nbytes > PART_BYTES:
+            parts.append({})
+            size = 0
+        parts[-1][key] = tensor
+        size += nbytes
+    for i, part in enumerate(parts):
+        save_file(part, str(out / f"{name}_w{i}.safetensors"))
+    with tarfile.open(out / f"{name}_meta.tar.gz", "w:gz") as tar:
+        for f in [*model_dir.glob("*.json"), *model_dir.glob("*.md"), work / "progress.json", out / f"{name}.log"]:
+            if f.exists() and f.name != "tokenizer.json":
+                tar.add(f, arcname=f.name)
+    (out / f"{name}.log").unlink()
+    print(time.strftime("%X"), name, "packed", weights, len(parts), "part(s)", flush=True)
+
+
+def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> None:
+    t0 = time.time()
+    out = Path(os.environ.get("OUT", "work/gpu/out"))
+    out.mkdir(parents=True, exist_ok=True)
+    data = smoke_data or "work/gpu/no-csv-needed"   # the carried cache holds every id and label
+    runs = {n: SMOKE if smoke_data else RUNS[n] for n in names}
+    procs = {n: start(n, r, data, out, cache) for n, r in runs.items()}
+    retried: set[str] = set()
+    while procs:
+        time.sleep(1)
+        late = time.time() - t0 > deadline_s
+        for name, proc in list(procs.items()):
+            code = proc.poll()
+            if code not in (None, 0) and name not in retried and time.time() - t0 < 150:
+                print(time.strftime("%X"), name, "failed early; again without mixed precision", flush=True)
+                retried.add(name)
+                procs[name] = start(name, runs[name] + ["--set", "bf16=false"], data, out, cache)
+            elif code is not None or late:
+                if code is None:
+                    proc.kill()
+                    proc.wait()
+                print(time.strftime("%X"), name, "exit", code, flush=True)
+                pack(name, out)
+                del procs[name]
+    print(json.dumps(dict(seconds=round(time.time() - t0))), flush=True)
+
+
+def unpack(files: Path, name: str, dest: Path, tokenizer: Path = CACHE / "tokenizer.json") -> None:
+    """The returned parts and tarball as a loadable model folder; the log and progress go beside it."""
+    from safetensors.torch import load_file, save_file
+
+    from . import artifacts
+
+    with tarfile.open(files / f"{name}_meta.tar.gz") as tar:
+        tar.extractall(dest, filter="data")
+    if not (dest / artifacts.CARD_JSON).exists():
+        raise SystemExit(f"{name} stopped before its export: only a classifier stage came back "
+                         f"(see {dest / 'progress.json'})")
+    weights = {}
+    for part in sorted(files.glob(f"{name}_w*.safetensors")):
+        weights.update(load_file(str(part)))
+    save_file({k: v.float() if v.is_floating_point() else v for k, v in weights.items()},
+              str(dest / artifacts.WEIGHTS))
+    shutil.copy(tokenizer, dest / artifacts.TOKENIZER)
+    logs = dest.with_name(dest.name + "_training")
+    logs.mkdir(exist_ok=True)
+    for f in [dest / "progress.json", *dest.glob("*.log")]:
+        shutil.move(f, logs / f.name)
+    artifacts.write_card(dest, json.loads((dest / artifacts.CARD_JSON).read_text()))  # checksums as now
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m models.sentiment.gpu_run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    prep = commands.add_parser("prepare")
+    prep.add_argument("--data", type=Path, required=True)
+    prep.add_argument("--config", default="small", help="the recipe whose vocabulary the cache holds")
+    go = commands.add_parser("run")
+    go.add_argument("--deadline", type=float, default=520, help="seconds until everything is packed")
+    go.add_argument("--only", default="".join(RUNS))
+    go.add_argument("--smoke", metavar="DATA", help="a CSV folder: the tiny recipe instead of RUNS")
+    go.add_argument("--cache", type=Path, default=CACHE)
+    back = commands.add_parser("unpack")
+    back.add_argument("files", type=Path)
+    back.add_argument("name")
+    back.add_argument("--out", type=Path, required=True)
+    back.add_argument("--tokenizer", type=Path, default=CACHE / "tokenizer.json")
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        prepare(args.data, args.config)
+    elif args.command == "run":
+        run(args.deadline, args.only, args.smoke, args.cache)
+    else:
+        unpack(args.files, args.name, args.out, args.tokenizer)
+
+
+if __name__ == "__main__":
+    main()
