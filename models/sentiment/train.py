@@ -122,9 +122,10 @@ class Trainer:
         bpe = Tokenizer.from_file(str(tok_json))
         cache = self.work_dir / "tokens.npz"
         vocab_path = self.work_dir / "vocab.json"
-        if cache.exists() and vocab_path.exists():
+        made_by = np.array([self.recipe.vocab_size, self.recipe.prefix_space])
+        data = np.load(cache) if cache.exists() and vocab_path.exists() else {}
+        if "made_by" in data and np.array_equal(data["made_by"], made_by):
             tokenizer = ReviewTokenizer(bpe, json.loads(vocab_path.read_text()), self.recipe.prefix_space)
-            data = np.load(cache)
             ids = np.split(data["ids"].astype(np.int64), data["offsets"][1:-1])
             return tokenizer, ids, data["labels"], len(data["labels"])
         t0 = time.time()
@@ -135,7 +136,8 @@ class Trainer:
         offsets = np.cumsum([0] + [len(x) for x in ids])
         id_type = np.uint16 if len(tokenizer.vocab) <= 2 ** 16 else np.int32
         labels = train["label"].to_numpy()
-        np.savez_compressed(cache, ids=np.concatenate(ids).astype(id_type), offsets=offsets, labels=labels)
+        np.savez_compressed(cache, ids=np.concatenate(ids).astype(id_type), offsets=offsets, labels=labels,
+                            made_by=made_by)
         vocab_path.write_text(json.dumps(tokenizer.vocab))
         print(f"tokenised {len(ids):,} reviews ({offsets[-1]:,} tokens) in {time.time() - t0:.0f}s", flush=True)
         return tokenizer, ids, labels, len(train)

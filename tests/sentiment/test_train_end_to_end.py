@@ -172,6 +172,17 @@ def test_token_cache_holds_ids_and_labels_so_training_needs_no_csv(tiny_model_di
     assert all((a == b).all() for a, b in zip(cached[1], fresh[1]))
 
 
+def test_a_token_cache_made_for_another_vocabulary_is_rebuilt(tiny_model_dir, tmp_path, capsys):
+    from models.sentiment.config import recipe
+    from models.sentiment.train import Trainer
+
+    work = tmp_path / "work"
+    shutil.copytree(tiny_model_dir.parent / "work", work)
+    tokenizer, *_ = Trainer(tiny_model_dir.parent / "data", recipe("tiny", vocab_size=40), tmp_path / "o", work).tokenize()
+    assert "tokenised" in capsys.readouterr().out
+    assert len(tokenizer.vocab) <= 40
+
+
 def test_loaders_carry_the_default_device_so_the_model_follows_them_to_a_gpu():
     from fastai.text.all import LMDataLoader
     from fastai.torch_core import default_device
