@@ -45,9 +45,8 @@ def load_times() -> dict:
 
 def unmerged_lora() -> Generator:
     """The screenplay style as shipped two versions ago: peft's LoRA wrapper kept around the base model."""
-    generator = Generator.load(precision="fp32")
-    return Generator(generator.model, generator.tokenizer, generator.name,
-                     attach_adapter(copy.deepcopy(generator.model), ADAPTER_DIR))
+    model, tokenizer = load_base()
+    return Generator(model, tokenizer, "unmerged", attach_adapter(copy.deepcopy(model), ADAPTER_DIR))
 
 
 # every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter
@@ -116,13 +115,15 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs after one warm-up (at least 1)")
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--json", type=Path, default=Path("work/bench/story.json"))
     parser.add_argument("--windows", type=int, default=16, help="held-out windows for the int4 perplexity check")
     parser.add_argument("--no-perplexity", action="store_true", help="skip the int4 perplexity check")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
 
     report = dict(cpu_threads_available=torch.get_num_threads(), load=load_times(), speed=[])
     for threads in args.threads:

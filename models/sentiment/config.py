@@ -31,7 +31,7 @@ class Recipe:
     clas_drop_mult: float = 0.5
     clas_bs: int = 64
     valid_fraction: float = 0.05
-    bf16: bool = True               # bf16 autocast on CPUs with AMX; weights stay fp32
+    bf16: bool = True               # reduced precision: bf16 autocast on the CPU (AMX), fp16 MixedPrecision on CUDA; weights stay fp32
     seed: int = 42
 
     def awd_lstm_config(self, classifier: bool) -> dict:

@@ -71,12 +71,12 @@ def pack(name: str, out: Path) -> None:
 
     model_dir, work = Path(f"work/out_{name}"), Path(f"work/run_{name}")
     weights = model_dir / "model.safetensors"
-    if not weights.exists():
-        stages = sorted(work.glob("clas_stage*.safetensors"))
-        if not stages:
+    if not weights.exists():   # stopped at the deadline: the last finished classifier stage
+        progress = json.loads((work / "progress.json").read_text()) if (work / "progress.json").exists() else {}
+        weights = work / f"clas_stage{progress.get('clas_stages_done', 0)}.safetensors"
+        if not weights.exists():
             print(name, "nothing to pack", flush=True)
             return
-        weights = stages[-1]
     parts, size = [{}], 0
     for key, tensor in load_file(str(weights)).items():
         tensor = tensor.half() if tensor.is_floating_point() else tensor
@@ -118,7 +118,10 @@ def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> N
                     proc.kill()
                     proc.wait()
                 print(time.strftime("%X"), name, "exit", code, flush=True)
-                pack(name, out)
+                try:
+                    pack(name, out)
+                except Exception as err:   # the other runs still get packed
+                    print(time.strftime("%X"), name, "could not be packed:", repr(err), flush=True)
                 del procs[name]
     print(json.dumps(dict(seconds=round(time.time() - t0))), flush=True)
 

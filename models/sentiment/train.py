@@ -30,6 +30,7 @@ from .text import BOS, SPECIALS, UNK, ReviewTokenizer, truncate
 EMB_INIT_STD = 0.1
 # batches are cut from token ids already in memory: worker processes would only add fork and IPC cost
 LOADER_WORKERS = 0
+ROWS_CACHE = "smollm2_rows.safetensors"
 
 
 def read_imdb(data_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -129,6 +130,7 @@ class Trainer:
             ids = np.split(data["ids"].astype(np.int64), data["offsets"][1:-1])
             return tokenizer, ids, data["labels"], len(data["labels"])
         t0 = time.time()
+        (self.work_dir / ROWS_CACHE).unlink(missing_ok=True)   # rows of the old vocabulary
         train, unsup = read_imdb(self.data_dir)
         tokenizer, bpe_ids = ReviewTokenizer.build(bpe, train["text"].tolist() + unsup, self.recipe.vocab_size,
                                                    self.recipe.prefix_space)
@@ -162,7 +164,7 @@ class Trainer:
     def smollm2_rows(self, tokenizer: ReviewTokenizer) -> torch.Tensor:
         """SmolLM2's embedding row of each of our tokens (the mean row for specials and unknowns), cached
         as fp16 beside the token ids: the GGUF it comes from stays on this machine."""
-        cache = self.work_dir / "smollm2_rows.safetensors"
+        cache = self.work_dir / ROWS_CACHE
         if cache.exists():
             return load_file(str(cache))["rows"].float()
         table = torch.from_numpy(smollm2.token_embeddings())
@@ -238,7 +240,7 @@ class Trainer:
         print(f"language model: timing {probe} of {batches} batches on {learn.dls.device}", flush=True)
         with learn.no_logging():
             learn.fit(1, lr=1e-9, cbs=ShortEpochCallback(pct=probe / batches, short_valid=True))
-        epoch_s = (time.time() - t0) / probe * batches * 1.05  # + validation
+        epoch_s = (time.time() - t0) / (probe + 1) * batches * 1.05  # it stops after batch `probe`; + validation
         epochs = int(max(1, min(most, self.lm_minutes * 60 // epoch_s)))
         print(f"language model: ~{epoch_s:.0f}s an epoch here, {epochs} epoch(s) fit {self.lm_minutes:g} min",
               flush=True)

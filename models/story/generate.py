@@ -218,13 +218,13 @@ class Generator:
         return generator.quantized() if precision == "int4" else generator
 
     def quantized(self) -> Generator:
-        """The same generator with int4 weights (models/story/quant.py); the screenplay model is quantised
-        from the plain weights and keeps its tuned difference from them exactly (first, while the plain
-        model is still float)."""
+        """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
+        The screenplay model is quantised from the plain weights and keeps its tuned low-rank difference
+        from them in bf16 (first, while the plain model is still float)."""
         from .quant import quantize_weights
 
         screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
-        return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay)
+        return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay, self.decode_threads)
 
     def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
         return Run(self, request, on_wait)

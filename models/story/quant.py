@@ -1,7 +1,8 @@
 """Weight-only quantisation for CPU decoding, where each new token streams every weight from memory once.
 
 Linear weights become 4-bit, asymmetric, one scale and zero per 32 inputs (the block layout of the
-shipped Q4_1 GGUF, so its 4-bit matrices are rebuilt without extra loss), or 8-bit per output channel
+shipped Q4_1 GGUF, so its 4-bit matrices are rebuilt with only the bf16 rounding of scales and zeros, ~7 %
+of a step), or 8-bit per output channel
 where 4 bits would cost too much (the output head). Activations stay bf16; torch's packed CPU kernels
 (`_weight_int4pack_mm_for_cpu`, `_weight_int8pack_mm`) do the matrix products.
 """
@@ -69,18 +70,26 @@ class Int8Linear(nn.Module):
         return (y if self.bias is None else y + self.bias).to(self.out_dtype)
 
 
-class LowRankDelta(nn.Module):
-    """A layer quantised from the plain model's weight, plus the tuned model's exact low-rank difference
-    from it (the merged LoRA adapter) in bf16: 4 bits cannot hold that small a change (held-out perplexity
-    of the screenplay model: 23.3 fp32, 31.4 with the merged weights quantised, bench/story.py)."""
+def low_rank_factors(delta: torch.Tensor, tolerance: float = 1e-4) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(down, up) with delta ≈ up @ down, or None when delta is not low-rank (over a quarter of full rank),
+    where two bf16 products would cost more than they keep."""
+    u, s, vh = torch.linalg.svd(delta.float(), full_matrices=False)
+    rank = int((s > s[0] * tolerance).sum())
+    if rank > min(delta.shape) // 4:
+        return None
+    return vh[:rank].contiguous(), (u[:, :rank] * s[:rank]).contiguous()
 
-    def __init__(self, quantized: nn.Module, delta: torch.Tensor, tolerance: float = 1e-4):
+
+class LowRankDelta(nn.Module):
+    """A layer quantised from the plain model's weight, plus the tuned model's low-rank difference from it
+    (the merged LoRA adapter) in bf16: 4 bits cannot hold that small a change (held-out perplexity of the
+    screenplay model: 23.3 fp32, 31.4 with the merged weights quantised, 23.3 this way; bench/story.py)."""
+
+    def __init__(self, quantized: nn.Module, down: torch.Tensor, up: torch.Tensor):
         super().__init__()
-        u, s, vh = torch.linalg.svd(delta.float(), full_matrices=False)
-        rank = int((s > s[0] * tolerance).sum())
         self.quantized = quantized
-        self.register_buffer("down", vh[:rank].contiguous().to(DTYPE))                  # (rank, in)
-        self.register_buffer("up", (u[:, :rank] * s[:rank]).contiguous().to(DTYPE))     # (out, rank)
+        self.register_buffer("down", down.to(DTYPE))     # (rank, in)
+        self.register_buffer("up", up.to(DTYPE))         # (out, rank)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.quantized(x)
@@ -103,7 +112,8 @@ def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Modu
     """bf16 model with int4 Linear layers and an int8 output head (float32 logits), changed in place.
     A layer whose shape fits only the int8 kernel gets int8; one that fits neither, or is not an
     `nn.Linear` (GPT-2's Conv1D), stays bf16. With `base` (the same architecture, still float), a layer
-    whose weight differs from base's is quantised from base's weight plus a `LowRankDelta`."""
+    whose weight differs from base's by a low-rank change is quantised from base's weight plus a
+    `LowRankDelta`; any other change is quantised as it is."""
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     base_layers = dict(base.named_modules()) if base is not None else {}
     for parent_name, parent in list(model.named_modules()):
@@ -111,11 +121,12 @@ def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Modu
             if not isinstance(child, nn.Linear):
                 continue
             reference = base_layers.get(f"{parent_name}.{name}" if parent_name else name)
-            if isinstance(reference, nn.Linear) and not torch.equal(reference.weight, child.weight):
-                delta = child.weight.detach() - reference.weight.detach()
+            changed = isinstance(reference, nn.Linear) and not torch.equal(reference.weight, child.weight)
+            factors = changed and low_rank_factors(child.weight.detach() - reference.weight.detach())
+            if factors:
                 with torch.no_grad():
                     child.weight.copy_(reference.weight)
-                setattr(parent, name, LowRankDelta(_quantized(child, child is head), delta))
+                setattr(parent, name, LowRankDelta(_quantized(child, child is head), *factors))
             else:
                 setattr(parent, name, _quantized(child, child is head))
     return model.to(DTYPE).eval()  # after quantising, so the 4-bit blocks come from the float32 weights

@@ -181,6 +181,7 @@ def test_a_token_cache_made_for_another_vocabulary_is_rebuilt(tiny_model_dir, tm
     tokenizer, *_ = Trainer(tiny_model_dir.parent / "data", recipe("tiny", vocab_size=40), tmp_path / "o", work).tokenize()
     assert "tokenised" in capsys.readouterr().out
     assert len(tokenizer.vocab) <= 40
+    assert not (work / "smollm2_rows.safetensors").exists()   # rows of the old vocabulary go with it
 
 
 def test_loaders_carry_the_default_device_so_the_model_follows_them_to_a_gpu():

@@ -91,3 +91,8 @@ def test_a_tuned_layer_keeps_its_low_rank_difference_that_4_bits_would_lose():
     # bf16 activations and outputs alone cost ~0.1 of the change here
     assert (quantized(x).float() - expected).norm() / change.norm() < 0.3
     assert (naive - expected).norm() / change.norm() > 0.6
+
+
+def test_a_change_that_is_not_low_rank_is_quantised_as_it_is():
+    base, tuned = nn.Linear(64, 48, bias=False), nn.Linear(64, 48, bias=False)   # unrelated weights
+    assert isinstance(quantize_weights(nn.Sequential(tuned), base=nn.Sequential(base))[0], Int4Linear)
