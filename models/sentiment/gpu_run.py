@@ -61,8 +61,8 @@ def start(name: str, args: list[str], data: str, out: Path, cache: Path) -> subp
     cmd = [sys.executable, "-m", "models.sentiment", "train", "--data", data, "--work", str(work),
            "--out", f"work/out_{name}", *args]
     print(time.strftime("%X"), name, " ".join(cmd), flush=True)
-    return subprocess.Popen(cmd, stdout=open(out / f"{name}.log", "ab"), stderr=subprocess.STDOUT,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    with open(out / f"{name}.log", "ab") as log:   # the child keeps its own handle
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
 
 def pack(name: str, out: Path) -> None:

@@ -83,7 +83,7 @@ class Trainer:
                  lm_minutes: float | None = None):
         """`lm_minutes`: train the language model for as many whole epochs (at most `recipe.lm_epochs`, at
         least one) as the measured speed fits into that time; the recipe recorded says how many ran."""
-        self.data_dir, self.recipe, self.out_dir, self.work_dir = data_dir, recipe, out_dir, work_dir
+        self.data_dir, self.out_dir, self.work_dir = data_dir, out_dir, work_dir
         self.lm_minutes = lm_minutes
         work_dir.mkdir(parents=True, exist_ok=True)
         self.progress_path = work_dir / "progress.json"
@@ -95,9 +95,14 @@ class Trainer:
                 raise SystemExit(f"{self.progress_path} was written by another recipe; drop --resume or the folder")
             if any(getattr(before, f) != getattr(recipe, f) for f in CLASSIFIER_FIELDS):
                 self.progress.update(clas_stages_done=0, clas_seconds=0)
-        self.progress["recipe"] = json.loads(json.dumps(recipe.to_dict()))
+        self._record_recipe(recipe)
         self.rng = np.random.default_rng(recipe.seed)
         set_seed(recipe.seed, reproducible=True)  # python, numpy and torch: fastai's loaders shuffle with `random`
+
+    def _record_recipe(self, recipe: Recipe) -> None:
+        """The recipe this run follows, as progress.json will record it."""
+        self.recipe = recipe
+        self.progress["recipe"] = json.loads(json.dumps(recipe.to_dict()))
 
     def _save_progress(self, **updates) -> None:
         self.progress.update(updates)
@@ -171,8 +176,9 @@ class Trainer:
         rows = [tokenizer.bpe.token_to_id(t) for t in tokenizer.vocab]
         emb = torch.stack([table[r] if r is not None and i >= len(SPECIALS) else table.mean(0)
                            for i, r in enumerate(rows)])
-        save_file(dict(rows=emb.half()), str(cache))
-        return emb.half().float()
+        rows = emb.half()
+        save_file(dict(rows=rows), str(cache))
+        return rows.float()   # as a later run reads them back
 
     # ---- phases --------------------------------------------------------------------------------
     def train_language_model(self, tokenizer, ids, lm_docs: np.ndarray) -> dict[str, torch.Tensor]:
@@ -244,8 +250,7 @@ class Trainer:
         epochs = int(max(1, min(most, self.lm_minutes * 60 // epoch_s)))
         print(f"language model: ~{epoch_s:.0f}s an epoch here, {epochs} epoch(s) fit {self.lm_minutes:g} min",
               flush=True)
-        self.recipe = replace(self.recipe, lm_epochs=epochs)
-        self.progress["recipe"] = json.loads(json.dumps(self.recipe.to_dict()))
+        self._record_recipe(replace(self.recipe, lm_epochs=epochs))
         return epochs
 
     def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:

@@ -15,11 +15,15 @@ GROUP = 32
 DTYPE = torch.bfloat16
 
 
-def _check_shape(linear: nn.Linear, out_multiple: int, in_multiple: int) -> None:
+def _fits(linear: nn.Linear, kind: type) -> bool:
+    return linear.out_features % kind.OUT_MULTIPLE == 0 and linear.in_features % kind.IN_MULTIPLE == 0
+
+
+def _check_shape(linear: nn.Linear, kind: type) -> None:
     """The packed kernels need these multiples (int8 crashes the process without them)."""
-    if linear.out_features % out_multiple or linear.in_features % in_multiple:
+    if not _fits(linear, kind):
         raise ValueError(f"a {linear.in_features}→{linear.out_features} layer does not fit the kernel: "
-                         f"inputs must be a multiple of {in_multiple}, outputs of {out_multiple}")
+                         f"inputs must be a multiple of {kind.IN_MULTIPLE}, outputs of {kind.OUT_MULTIPLE}")
 
 
 class Int4Linear(nn.Module):
@@ -27,7 +31,7 @@ class Int4Linear(nn.Module):
 
     def __init__(self, linear: nn.Linear):
         super().__init__()
-        _check_shape(linear, self.OUT_MULTIPLE, self.IN_MULTIPLE)
+        _check_shape(linear, type(self))
         weight = linear.weight.detach().float()
         self.out_features, self.in_features = weight.shape
         group = self.group = GROUP
@@ -54,7 +58,7 @@ class Int8Linear(nn.Module):
 
     def __init__(self, linear: nn.Linear, out_dtype: torch.dtype = DTYPE):
         super().__init__()
-        _check_shape(linear, self.OUT_MULTIPLE, self.IN_MULTIPLE)
+        _check_shape(linear, type(self))
         weight = linear.weight.detach().float()
         self.out_features, self.in_features = weight.shape
         scale = (weight.abs().amax(1) / 127).clamp(min=1e-10)
@@ -94,10 +98,6 @@ class LowRankDelta(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.quantized(x)
         return y + (x.to(DTYPE) @ self.down.t() @ self.up.t()).to(y.dtype)
-
-
-def _fits(linear: nn.Linear, kind: type) -> bool:
-    return linear.out_features % kind.OUT_MULTIPLE == 0 and linear.in_features % kind.IN_MULTIPLE == 0
 
 
 def _quantized(linear: nn.Linear, head: bool) -> nn.Module:
