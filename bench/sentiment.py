@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from models.sentiment import DEFAULT_DIR, SentimentModel
-from models.sentiment.model import DEFAULT_PRECISION, PRECISIONS
+from models.sentiment.model import BATCH, DEFAULT_PRECISION, PRECISIONS
 from models.sentiment.evaluate import read_labelled, scores
 
 SHARED_TEST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imdb" / "imdb_test.csv.xz"
@@ -60,6 +60,27 @@ def measure(path: Path, precision: str, single: list[str], batch: list[str], sam
                 accuracy_1000=accuracy)
 
 
+def _seconds_per_product(rows: int, inner: int, outer: int, repeats: int = 30) -> float:
+    a, w = torch.randn(rows, inner, dtype=torch.bfloat16), torch.randn(inner, outer, dtype=torch.bfloat16)
+    a @ w
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ w
+    return (time.perf_counter() - t0) / repeats
+
+
+def matmul_ceiling(model: SentimentModel, texts: list[str]) -> dict:
+    """An estimate of the most reviews/s this network reaches here: only its LSTMs' bf16 matrix products,
+    timed alone at the inference batch size (input products over 32 steps at once, recurrent ones a step
+    at a time, as they must be), for the sample's mean review length; gates, pooling and tokenising free."""
+    tokens = statistics.mean(len(ids) for ids in model.encode(texts))
+    step_s = sum(_seconds_per_product(BATCH * 32, lstm.input_size, 4 * lstm.hidden_size) / 32
+                 + _seconds_per_product(BATCH, lstm.hidden_size, 4 * lstm.hidden_size) for lstm in model.net.rnns)
+    flops = 2 * tokens * sum(4 * lstm.hidden_size * (lstm.input_size + lstm.hidden_size) for lstm in model.net.rnns)
+    return dict(mean_tokens=round(tokens, 1), gflop_per_review=round(flops / 1e9, 3),
+                ceiling_reviews_per_s=round(BATCH / (step_s * tokens), 1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_DIR)
@@ -70,7 +91,7 @@ def main() -> None:
 
     rss_before = peak_rss_mib()
     t0 = time.perf_counter()
-    model = SentimentModel.load(args.model)
+    model = SentimentModel.load(args.model, precision="bf16")
     load_s = time.perf_counter() - t0
     print(f"model {model.version}: loaded in {load_s:.2f} s, peak RSS {peak_rss_mib():.0f} MiB "
           f"(+{peak_rss_mib() - rss_before:.0f} MiB), torch threads {torch.get_num_threads()}")
@@ -96,6 +117,9 @@ def main() -> None:
               f"p50 x{rows[0]['p50_ms'] / row['p50_ms']:.2f} faster")
     print(f"default precision {DEFAULT_PRECISION}; targets: p50 <= 15 ms, >= 500 reviews/s; "
           f"peak RSS {peak_rss_mib():.0f} MiB")
+    ceiling = matmul_ceiling(model, batch)
+    print(f"bf16 matrix-product ceiling for this network here: {ceiling['ceiling_reviews_per_s']} reviews/s "
+          f"({ceiling['gflop_per_review']} GFLOP per review of {ceiling['mean_tokens']} tokens)")
     test_metrics = model.card.get("metrics", {}).get("imdb_test")
     if test_metrics:
         print(f"full IMDB test split (from the model card): accuracy {test_metrics['accuracy']:.4f}")
@@ -106,7 +130,8 @@ def main() -> None:
         full = read_labelled(SHARED_TEST)
         base = scores(full["y"].tolist(), pipeline.predict(full["text"]).tolist())
         print(f"TF-IDF + LR baseline on the full test split: accuracy {base['accuracy']:.4f}")
-    print(json.dumps(dict(load_s=round(load_s, 2), peak_rss_mib=round(peak_rss_mib()), results=rows)))
+    print(json.dumps(dict(load_s=round(load_s, 2), peak_rss_mib=round(peak_rss_mib()), results=rows,
+                          matmul_ceiling=ceiling)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
-cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the cheap levers
-(fp32 with the LoRA unmerged or merged, int4 weight-only, 1 vs 2 decoding threads), plus the held-out
-perplexity cost of int4 for the plain and the screenplay model.
+cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the levers
+(fp32 or int4 weight-only, transformers' modules or the lean decoder, 1 vs 2 decoding threads), plus the
+held-out perplexity cost of int4 for the plain and the screenplay model.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
     python bench/story.py [--tokens 200] [--repeats 2] [--json work/bench/story.json]
@@ -9,7 +9,6 @@ llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 from __future__ import annotations
 
 import argparse
-import copy
 import importlib.util
 import json
 import statistics
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
 from models.story.generate import Generator, Request  # noqa: E402
-from models.story.loader import attach_adapter, converted_dir, load_base  # noqa: E402
+from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
 PROMPT = "a lighthouse keeper who finds a message in a bottle addressed to her, dated tomorrow"
@@ -43,16 +42,16 @@ def load_times() -> dict:
     return dict(cold_gguf_s=round(cold, 2), warm_safetensors_s=round(time.perf_counter() - start, 2))
 
 
-def unmerged_lora() -> Generator:
-    """The screenplay style as shipped two versions ago: peft's LoRA wrapper kept around the base model."""
+def transformers_int4() -> Generator:
+    """int4 as shipped before the lean decoder: transformers' Llama modules and generate()."""
     model, tokenizer = load_base()
-    return Generator(model, tokenizer, "unmerged", attach_adapter(copy.deepcopy(model), ADAPTER_DIR))
+    return Generator(model, tokenizer, "transformers", merged_adapter(model, ADAPTER_DIR)).quantized()
 
 
-# every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter
-VARIANTS = {"fp32, LoRA unmerged (before)": unmerged_lora,
-            "fp32, LoRA merged": lambda: Generator.load(precision="fp32"),
-            "int4 weight-only (default)": lambda: Generator.load(precision="int4")}
+# every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter merged
+VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32"),
+            "int4, transformers (before)": transformers_int4,
+            "int4, lean decoder (default)": lambda: Generator.load(precision="int4")}
 
 
 def speed(generator: Generator, sampling: Sampling, tokens: int, repeats: int) -> dict:

@@ -11,9 +11,11 @@ from .evaluate import read_labelled
 from .text import clean
 
 
+def tfidf_logreg(**vectorizer) -> Pipeline:
+    return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, **vectorizer),
+                         LogisticRegression(C=8, max_iter=1000))
+
+
 def train_baseline(train_csv: Path) -> Pipeline:
     frame = read_labelled(train_csv)
-    pipeline = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, preprocessor=lambda t: clean(t).lower()),
-        LogisticRegression(C=8, max_iter=1000))
-    return pipeline.fit(frame["text"], frame["y"])
+    return tfidf_logreg(preprocessor=lambda t: clean(t).lower()).fit(frame["text"], frame["y"])

@@ -1,5 +1,6 @@
 """ULMFiT on IMDB with fastai: an AWD-LSTM language model on train + unlabelled reviews, then a
-classifier fine-tuned from its encoder with gradual unfreezing. The test split is never read here.
+classifier fine-tuned from its encoder with gradual unfreezing, optionally trained further on the
+unlabelled reviews with teachers' targets (distillation; distil.py). The test split is never read here.
 
 Every phase checkpoints into `work_dir` (safetensors + progress.json), so `--resume` continues
 after the last finished phase. Resuming with a larger `lm_tokens` extends the finished language model
@@ -23,7 +24,7 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
 
-from . import artifacts, network, smollm2
+from . import artifacts, distil, network, smollm2
 from .config import CLASSIFIER_FIELDS, RESUMABLE_FIELDS, Recipe
 from .text import BOS, SPECIALS, UNK, ReviewTokenizer, truncate
 
@@ -253,22 +254,12 @@ class Trainer:
         self._record_recipe(replace(self.recipe, lm_epochs=epochs))
         return epochs
 
-    def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder) -> tuple:
-        from fastai.text.all import AWD_LSTM, CrossEntropyLossFlat, SortedDL, accuracy, text_classifier_learner
+    def train_classifier(self, tokenizer, ids, labels, train_idx, valid_idx, encoder):
+        """Fine-tune the classifier from the LM's encoder with gradual unfreezing; return the fastai Learner."""
+        from fastai.text.all import AWD_LSTM, CrossEntropyLossFlat, accuracy, text_classifier_learner
 
         r = self.recipe
-
-        def items(idx):
-            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [UNK]) for i in idx]
-            return [(s, torch.tensor(labels[i])) for s, i in zip(seqs, idx)], [len(s) for s in seqs]
-
-        (train_items, train_lens), (valid_items, valid_lens) = items(train_idx), items(valid_idx)
-        pad = partial(network.pad_batch, bptt=r.bptt)
-        dls = loaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True,
-                               num_workers=LOADER_WORKERS),
-                      SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad,
-                               num_workers=LOADER_WORKERS))
-        dls.vocab, dls.c = tokenizer.vocab, 2
+        dls = self._classifier_loaders(tokenizer, ids, (train_idx, labels[train_idx]), (valid_idx, labels[valid_idx]))
         learn = text_classifier_learner(dls, AWD_LSTM, seq_len=r.bptt, config=r.awd_lstm_config(classifier=True),
                                         drop_mult=r.clas_drop_mult, pretrained=False, max_len=r.head + r.tail,
                                         loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=self._callbacks())
@@ -291,9 +282,66 @@ class Trainer:
             learn.fit_one_cycle(epochs, slice(lr / 2.6 ** 4, lr) if groups != 1 else lr)
             seconds += time.time() - t0
             save_model(learn.model, str(self.work_dir / f"clas_stage{n}.safetensors"))
+            self.progress.pop("distil", None)   # made from an older classifier
             self._save_progress(clas_stages_done=n, clas_seconds=round(seconds))
-        valid_loss, valid_acc = (float(x) for x in learn.validate())
-        return learn.model, dict(valid_loss=valid_loss, valid_accuracy=valid_acc, n_valid=len(valid_idx))
+        return learn
+
+    def _classifier_loaders(self, tokenizer, ids, train: tuple, valid: tuple):
+        """Length-sorted loaders of (truncated ids, target) for each (document indices, targets) pair."""
+        from fastai.text.all import SortedDL
+
+        r = self.recipe
+
+        def items(idx, targets):
+            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [UNK]) for i in idx]
+            return [(s, torch.tensor(t)) for s, t in zip(seqs, targets)], [len(s) for s in seqs]
+
+        (train_items, train_lens), (valid_items, valid_lens) = items(*train), items(*valid)
+        pad = partial(network.pad_batch, bptt=r.bptt)
+        dls = loaders(SortedDL(train_items, res=train_lens, bs=r.clas_bs, before_batch=pad, shuffle=True,
+                               num_workers=LOADER_WORKERS),
+                      SortedDL(valid_items, res=valid_lens, bs=r.clas_bs * 2, before_batch=pad,
+                               num_workers=LOADER_WORKERS))
+        dls.vocab, dls.c = tokenizer.vocab, 2
+        return dls
+
+    def distil_classifier(self, learn, tokenizer, ids, labels, train_idx, valid_idx) -> None:
+        """Train the whole classifier further on the labelled reviews (their labels) and the unlabelled ones
+        (the mean P(pos) of two teachers fitted on the labelled train part: see distil.py)."""
+        r = self.recipe
+        checkpoint = self.work_dir / "distil.safetensors"
+        settings = [r.distil_epochs, r.distil_lr]
+        if self.progress.get("distil", {}).get("settings") == settings and checkpoint.exists():
+            load_model(learn.model, str(checkpoint), device="cpu")
+            print("distillation: resuming from checkpoint", flush=True)
+            return
+        unlabelled = np.arange(len(labels), len(ids))
+        if not len(unlabelled):
+            print("distillation: no unlabelled reviews, skipped", flush=True)
+            return
+        self.progress.pop("distil", None)   # the checkpoint is rewritten below
+        self._save_progress()
+        set_seed(r.seed, reproducible=True)   # a fresh run and a resumed one distil alike
+        t0 = time.time()
+        scored = np.concatenate([valid_idx, unlabelled])
+        from_classifier = distil.classifier_probs(learn.model, tokenizer, r,
+                                                  [truncate(ids[i], r.head, r.tail) or [UNK] for i in scored])
+        from_tfidf = distil.tfidf_probs(ids, labels, train_idx, scored)
+        teachers = (from_classifier + from_tfidf) / 2
+        n_valid, valid_labels = len(valid_idx), labels[valid_idx]
+        report = {name: distil.accuracy(p[:n_valid], valid_labels) for name, p in
+                  (("classifier", from_classifier), ("tfidf", from_tfidf), ("mean", teachers))}
+        print(f"distillation: teachers' validation accuracy {report}, "
+              f"{len(unlabelled):,} unlabelled reviews scored in {time.time() - t0:.0f}s", flush=True)
+        targets = np.concatenate([labels[train_idx], teachers[n_valid:]]).astype(np.float32)
+        learn.dls = self._classifier_loaders(tokenizer, ids, (np.concatenate([train_idx, unlabelled]), targets),
+                                             (valid_idx, valid_labels.astype(np.float32)))
+        learn.loss_func = distil.soft_cross_entropy
+        learn.unfreeze()
+        learn.fit_one_cycle(r.distil_epochs, slice(r.distil_lr / 2.6 ** 4, r.distil_lr), reset_opt=True)
+        save_model(learn.model, str(checkpoint))
+        self._save_progress(distil=dict(settings=settings, seconds=round(time.time() - t0, 1), teachers_valid=report,
+                                        unlabelled_reviews=len(unlabelled)))
 
     # ---- the whole recipe ----------------------------------------------------------------------
     def run(self) -> dict:
@@ -301,8 +349,12 @@ class Trainer:
         train_idx, valid_idx = self.split(n_labelled)
         lm_docs = np.concatenate([train_idx, np.arange(n_labelled, len(ids))])
         encoder = self.train_language_model(tokenizer, ids, lm_docs) if self.recipe.lm_tokens else None
-        model, valid_metrics = self.train_classifier(tokenizer, ids, labels, train_idx, valid_idx, encoder)
-        return self.export(model, tokenizer, valid_metrics, len(train_idx))
+        learn = self.train_classifier(tokenizer, ids, labels, train_idx, valid_idx, encoder)
+        if self.recipe.distil_epochs:
+            self.distil_classifier(learn, tokenizer, ids, labels, train_idx, valid_idx)
+        valid_loss, valid_acc = (float(x) for x in learn.validate())
+        valid_metrics = dict(valid_loss=valid_loss, valid_accuracy=valid_acc, n_valid=len(valid_idx))
+        return self.export(learn.model, tokenizer, valid_metrics, len(train_idx))
 
     def export(self, model: torch.nn.Module, tokenizer: ReviewTokenizer, valid_metrics: dict, n_train: int) -> dict:
         out = self.out_dir
@@ -313,23 +365,29 @@ class Trainer:
         (out / artifacts.VOCAB).write_text(json.dumps(tokenizer.vocab))
         (out / artifacts.RECIPE).write_text(json.dumps(self.recipe.to_dict(), indent=2))
         n_params = sum(p.numel() for p in model.parameters())
+        distilled = self.progress.get("distil") if self.recipe.distil_epochs else None
         card = dict(
             name=f"ReelPulse AWD-LSTM sentiment classifier ({self.recipe.name})",
             version=f"awd-lstm-{self.recipe.name}-{time.strftime('%Y%m%d-%H%M')}",
             summary=("ULMFiT recipe with fastai: AWD-LSTM language model on IMDB train + unlabelled reviews "
                      "(input embeddings initialised from SmolLM2-135M's token embeddings, PCA-projected), "
-                     "then a concat-pooling classifier fine-tuned with gradual unfreezing. "
-                     "Tokenizer: SmolLM2's byte-level BPE (Apache-2.0) reduced to the most frequent tokens."),
+                     "then a concat-pooling classifier fine-tuned with gradual unfreezing"
+                     + (", then trained further on the unlabelled reviews too, with its own and a TF-IDF "
+                        "model's mean P(pos) as their targets (distillation). " if distilled else ". ")
+                     + "Tokenizer: SmolLM2's byte-level BPE (Apache-2.0) reduced to the most frequent tokens."),
             data=dict(source="aclImdb v1 (Maas et al., 2011)", classifier_train_reviews=n_train,
                       language_model_tokens=self.progress.get("lm_train_tokens"),
                       validation="5% of the labelled train split; the test split is never used in training"),
             recipe=self.recipe.to_dict(),
             # summed over every run that built this model (an extended LM counts all its runs)
-            training=dict(seconds_total=self.progress.get("lm_seconds", 0) + self.progress.get("clas_seconds", 0),
+            training=dict(seconds_total=sum(self.progress.get(k, 0) for k in ("lm_seconds", "clas_seconds"))
+                          + (distilled or {}).get("seconds", 0),
                           lm_seconds=self.progress.get("lm_seconds"),
                           classifier_seconds=self.progress.get("clas_seconds"),
+                          distillation_seconds=(distilled or {}).get("seconds"),
                           hardware=hardware(),
                           torch=torch.__version__, parameters=n_params),
-            metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics")),
+            metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics"),
+                         distillation_teachers_valid=(distilled or {}).get("teachers_valid")),
         )
         return artifacts.write_card(out, card)

@@ -17,8 +17,9 @@ MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
 # intra-op threads for decoding after the prompt's prefill (which uses them all). Decoding runs in a worker
-# thread (Streamlit's script threads are no main thread either), where two OpenMP threads decoded int4 at
-# 17-19 tokens/s and one at 30-32 on these 2 cores (a main thread's two did 41): bench/story.py.
+# thread (Streamlit's script threads are no main thread either), where two OpenMP threads decoded int4 with
+# the lean decoder at 33 tokens/s and one at 40 on these 2 cores (a main thread's two did 53; transformers'
+# modules: 17-19 and 30-32): bench/story.py, docs/story_studio.md.
 # Threads started while a generation decodes (another session's rerun) inherit it until it ends.
 DECODE_THREADS = 1
 

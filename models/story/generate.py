@@ -214,8 +214,20 @@ class Generator:
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
         generator = cls(model, tokenizer, base_dir(path).name,
-                        merged_adapter(model, adapter or (None if custom else ADAPTER_DIR)))
+                        merged_adapter(model, adapter or (None if custom else ADAPTER_DIR))).lean()
+        del model   # a Llama's float copy is no longer needed once the decoders hold its weights
         return generator.quantized() if precision == "int4" else generator
+
+    def lean(self) -> Generator:
+        """A generator over LlamaDecoder copies of these models where their architecture allows
+        (models/story/decoder.py: the same model, fewer operations per token); else this one."""
+        from .decoder import LlamaDecoder, supports
+
+        if not supports(self.model):
+            return self
+        screenplay = self.screenplay_model and LlamaDecoder(self.screenplay_model, self.context)
+        return Generator(LlamaDecoder(self.model, self.context), self.tokenizer, self.name, screenplay,
+                         self.decode_threads)
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).

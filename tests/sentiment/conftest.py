@@ -16,13 +16,17 @@ def generated_review(rng: random.Random, words: list[str]) -> str:
                     for _ in range(rng.randint(12, 30)))
 
 
-def write_generated_imdb(folder: Path, n_per_class: int = 300, seed: int = 0) -> Path:
-    """An aclImdb-shaped CSV of synthetic reviews whose sentiment is carried by a few keywords."""
+def write_generated_imdb(folder: Path, n_per_class: int = 300, seed: int = 0, n_unlabelled: int = 0) -> Path:
+    """An aclImdb-shaped CSV of synthetic reviews whose sentiment is carried by a few keywords (and
+    `n_unlabelled` more of them, half of each kind, without labels)."""
     rng = random.Random(seed)
     rows = [dict(text=generated_review(rng, POSITIVE_WORDS), label="pos") for _ in range(n_per_class)]
     rows += [dict(text=generated_review(rng, NEGATIVE_WORDS), label="neg") for _ in range(n_per_class)]
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(folder / "imdb_train.csv.xz", index=False)
+    if n_unlabelled:
+        texts = [generated_review(rng, POSITIVE_WORDS if i % 2 else NEGATIVE_WORDS) for i in range(n_unlabelled)]
+        pd.DataFrame(dict(text=texts)).to_csv(folder / "imdb_unsup.csv.xz", index=False)
     return folder
 
 

@@ -1,0 +1,203 @@
+"""A lean decoder for Llama-architecture models (SmolLM2), read top to bottom.
+
+transformers' Llama spends most of a decoding step outside the matrix products: ~25 modules per layer,
+rotary tables recomputed every token, a growing cache, masks and generate()'s bookkeeping. Here the same
+weights run with q/k/v and gate/up fused into one projection each, rotary tables built once, a key/value
+cache allocated once per generation, and a loop that applies transformers' own logits processors in
+generate()'s order. In float32 a seed gives the same tokens as `model.generate` (tested on a tiny model);
+quantised (quant.quantize_weights works on it as on a transformers model) the rounding differs from a
+quantised transformers model, so the same seed may give another text.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+# generation_config fields generate() would act on that this decoder does not implement
+UNSUPPORTED_SETTINGS = ("min_length", "suppress_tokens", "begin_suppress_tokens", "bad_words_ids",
+                        "forced_bos_token_id", "forced_eos_token_id", "sequence_bias", "epsilon_cutoff",
+                        "eta_cutoff", "renormalize_logits")
+
+
+def supports(model: nn.Module) -> bool:
+    """A transformers Llama without projection biases (SmolLM2's shape) whose generation config asks for
+    nothing this decoder leaves out."""
+    config = getattr(model, "config", None)
+    settings = getattr(model, "generation_config", None)
+    return (getattr(config, "model_type", None) == "llama" and config.hidden_act == "silu"
+            and not config.attention_bias and not config.mlp_bias
+            and not any(getattr(settings, name, None) for name in UNSUPPORTED_SETTINGS))
+
+
+def _linear(*sources: nn.Linear) -> nn.Linear:
+    """A bias-free Linear whose outputs are the sources' outputs side by side (a copy, even of one)."""
+    weight = torch.cat([s.weight.detach() for s in sources])
+    fused = nn.Linear(weight.shape[1], weight.shape[0], bias=False, device="meta")   # no random init to discard
+    fused.weight = nn.Parameter(weight, requires_grad=False)
+    return fused
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, source: nn.Module):
+        super().__init__()
+        self.weight = nn.Parameter(source.weight.detach().clone(), requires_grad=False)
+        self.eps = source.variance_epsilon
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)
+
+
+def _rotate(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> torch.Tensor:
+    """Rotary embedding as transformers' Llama applies it: x·cos + rotate_half(x)·sin, where rotate_half(x) =
+    (-x2, x1) is x rolled by half a head with the sign of its first half folded into `signed_sin`."""
+    return x * cos + x.roll(x.shape[-1] // 2, dims=-1) * signed_sin
+
+
+class Block(nn.Module):
+    def __init__(self, layer: nn.Module, head_dim: int):
+        super().__init__()
+        attn, mlp = layer.self_attn, layer.mlp
+        self.head_dim = head_dim
+        self.q_heads = attn.q_proj.out_features // head_dim
+        self.rotated_heads = self.q_heads + attn.k_proj.out_features // head_dim
+        self.attn_norm, self.mlp_norm = RMSNorm(layer.input_layernorm), RMSNorm(layer.post_attention_layernorm)
+        self.qkv, self.o = _linear(attn.q_proj, attn.k_proj, attn.v_proj), _linear(attn.o_proj)
+        self.gate_up, self.down = _linear(mlp.gate_proj, mlp.up_proj), _linear(mlp.down_proj)
+
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: tuple | None,
+                pos: int) -> torch.Tensor:
+        batch, steps, _ = x.shape
+        qkv = self.qkv(self.attn_norm(x)).view(batch, steps, -1, self.head_dim).transpose(1, 2)
+        qk, v = _rotate(qkv[:, :self.rotated_heads], cos, sin), qkv[:, self.rotated_heads:]
+        q, k = qk[:, :self.q_heads], qk[:, self.q_heads:]
+        if cache is not None:
+            keys, values = cache
+            keys[:, :, pos:pos + steps], values[:, :, pos:pos + steps] = k, v
+            k, v = keys[:, :, :pos + steps], values[:, :, :pos + steps]
+        # several new tokens only ever come at position 0 (the prompt), where causal masking is exact
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=steps > 1, enable_gqa=True)
+        x = x + self.o(y.transpose(1, 2).reshape(batch, steps, -1))
+        gate, up = self.gate_up(self.mlp_norm(x)).chunk(2, dim=-1)
+        return x + self.down(F.silu(gate) * up)
+
+
+class LlamaDecoder(nn.Module):
+    """The weights of a transformers Llama (copied, so the source may be dropped) for positions < `context`."""
+
+    def __init__(self, model: nn.Module, context: int):
+        super().__init__()
+        if not supports(model):
+            raise ValueError(f"LlamaDecoder cannot run a {type(model).__name__}")
+        config = model.config
+        self.config, self.generation_config, self.context = config, model.generation_config, context
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        self.kv_shape = (config.num_key_value_heads, head_dim)
+        inner = model.model
+        self.embed = nn.Embedding.from_pretrained(inner.embed_tokens.weight.detach().clone())
+        self.blocks = nn.ModuleList(Block(layer, head_dim) for layer in inner.layers)
+        self.norm = RMSNorm(inner.norm)
+        self.lm_head = _linear(model.lm_head)
+        if config.tie_word_embeddings:   # one table in float; quantising gives the head its own int8 copy
+            self.lm_head.weight = self.embed.weight
+        with torch.no_grad():   # the model's own rotary module, so any rope variant it has is kept
+            cos, sin = inner.rotary_emb(torch.ones(1), torch.arange(context)[None])
+        half = cos.shape[-1] // 2
+        self.register_buffer("cos", cos[0].contiguous())
+        self.register_buffer("signed_sin", torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1))
+
+    def get_output_embeddings(self) -> nn.Module:
+        return self.lm_head
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                cache: list[tuple] | None = None, pos: int = 0, last_only: bool = False) -> SimpleNamespace:
+        """Logits for `input_ids` at positions pos…; a batch may be padded on the right only (`attention_mask`)."""
+        if attention_mask is not None and not torch.equal(attention_mask.cummin(-1).values, attention_mask):
+            raise ValueError("LlamaDecoder takes right-padded batches only")
+        steps = input_ids.shape[1]
+        if pos and steps > 1:
+            raise ValueError("several new tokens are taken at position 0 only (the prompt)")
+        if pos + steps > self.context:
+            raise ValueError(f"{pos + steps} positions exceed the decoder's context of {self.context}")
+        x = self.embed(input_ids)
+        cos, sin = self.cos[pos:pos + steps], self.signed_sin[pos:pos + steps]
+        for i, block in enumerate(self.blocks):
+            x = block(x, cos, sin, cache[i] if cache is not None else None, pos)
+        x = self.norm(x[:, -1:] if last_only else x)
+        return SimpleNamespace(logits=self.lm_head(x))
+
+    def new_cache(self, length: int) -> list[tuple]:
+        shape, dtype = (1, *self.kv_shape[:1], length, self.kv_shape[1]), self.embed.weight.dtype
+        return [(torch.empty(shape, dtype=dtype), torch.empty(shape, dtype=dtype)) for _ in self.blocks]
+
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
+                 max_new_tokens: int, do_sample: bool = False, temperature: float = 1.0, top_k: int | None = 50,
+                 top_p: float = 1.0, min_p: float | None = None, typical_p: float = 1.0,
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, streamer=None,
+                 pad_token_id: int | None = None, stopping_criteria: Sequence[Callable] = ()) -> torch.Tensor:
+        """generate() for one unpadded sequence with the keywords Generator passes to transformers' generate()
+        (and its defaults); `pad_token_id` is accepted for that call's sake and unused."""
+        if input_ids.shape[0] != 1 or (attention_mask is not None and not bool(attention_mask.all())):
+            raise ValueError("LlamaDecoder.generate decodes one unpadded sequence at a time")
+        max_new_tokens = min(max_new_tokens, self.context - input_ids.shape[1])
+        processors = logits_processors(self.generation_config, input_ids.shape[1], do_sample, temperature, top_k,
+                                       top_p, min_p, typical_p, repetition_penalty, no_repeat_ngram_size)
+        eos = _eos_ids(self.generation_config)
+        cache = self.new_cache(input_ids.shape[1] + max_new_tokens)
+        if streamer is not None:
+            streamer.put(input_ids)
+        ids, step, pos = input_ids, input_ids, 0
+        for _ in range(max_new_tokens):
+            logits = self(step, cache=cache, pos=pos, last_only=True).logits[:, -1].float()
+            pos += step.shape[1]
+            scores = processors(ids, logits)
+            token = (torch.multinomial(F.softmax(scores, dim=-1), 1)[:, 0] if do_sample else scores.argmax(-1))
+            ids = torch.cat([ids, token[:, None]], dim=-1)
+            if streamer is not None:
+                streamer.put(token)
+            stops = [bool(criterion(ids, scores).any()) for criterion in stopping_criteria]  # each one runs
+            if any(stops) or int(token) in eos:
+                break
+            step = token[:, None]
+        if streamer is not None:
+            streamer.end()
+        return ids
+
+
+def _eos_ids(generation_config) -> set[int]:
+    eos = generation_config.eos_token_id
+    return set() if eos is None else {eos} if isinstance(eos, int) else set(eos)
+
+
+def logits_processors(generation_config, prompt_length: int, do_sample: bool, temperature: float,
+                      top_k: int | None, top_p: float, min_p: float | None, typical_p: float,
+                      repetition_penalty: float, no_repeat_ngram_size: int):
+    """transformers' processors for these settings, in the order its generate() applies them."""
+    from transformers import (LogitsProcessorList, MinNewTokensLengthLogitsProcessor, MinPLogitsWarper,
+                              NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor,
+                              TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, TypicalLogitsWarper)
+
+    chain = LogitsProcessorList()
+    if repetition_penalty != 1.0:
+        chain.append(RepetitionPenaltyLogitsProcessor(penalty=repetition_penalty))
+    if no_repeat_ngram_size:
+        chain.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
+    eos = _eos_ids(generation_config)
+    if generation_config.min_new_tokens and eos:
+        chain.append(MinNewTokensLengthLogitsProcessor(prompt_length, generation_config.min_new_tokens, list(eos)))
+    if do_sample:
+        if temperature != 1.0:
+            chain.append(TemperatureLogitsWarper(temperature))
+        if top_k:
+            chain.append(TopKLogitsWarper(top_k=top_k))
+        if top_p < 1.0:
+            chain.append(TopPLogitsWarper(top_p=top_p))
+        if min_p is not None:
+            chain.append(MinPLogitsWarper(min_p=min_p))
+        if typical_p < 1.0:
+            chain.append(TypicalLogitsWarper(mass=typical_p))
+    return chain

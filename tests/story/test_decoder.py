@@ -1,0 +1,153 @@
+"""The lean Llama decoder gives transformers' logits and generate()'s tokens, seed for seed."""
+import pytest
+import torch
+
+from models.story.decoder import LlamaDecoder, supports
+from models.story.generate import Generator, Request
+from models.story.config import Sampling
+from models.story.quant import Int4Linear, Int8Linear, LowRankDelta, quantize_weights
+
+PROMPT = torch.tensor([[5, 17, 42, 8, 99, 3, 61]])
+
+
+def tiny_llama(seed: int = 0, vocab: int = 128):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=96,
+                         tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    model = LlamaForCausalLM(config).eval()
+    with torch.no_grad():   # larger weights than the init's, so the logits are far from uniform
+        for p in model.parameters():
+            p.mul_(4)
+    return model
+
+
+@pytest.fixture(scope="module")
+def hf_and_lean():
+    model = tiny_llama()
+    return model, LlamaDecoder(model, context=96)
+
+
+def test_only_bias_free_llamas_are_supported(hf_and_lean):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    assert supports(hf_and_lean[0])
+    assert not supports(GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2)))
+    suppressing = tiny_llama()
+    suppressing.generation_config.suppress_tokens = [5]
+    assert not supports(suppressing)
+    with pytest.raises(ValueError, match="cannot run"):
+        LlamaDecoder(GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2)), 32)
+
+
+def test_logits_match_transformers_for_a_right_padded_batch(hf_and_lean):
+    hf, lean = hf_and_lean
+    ids = torch.randint(3, 128, (3, 20), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    mask[1, 15:] = 0
+    with torch.inference_mode():
+        expected = hf(input_ids=ids, attention_mask=mask).logits
+        got = lean(ids, attention_mask=mask).logits
+    assert torch.allclose(got[0], expected[0], atol=1e-4)
+    assert torch.allclose(got[1, :15], expected[1, :15], atol=1e-4)
+    with pytest.raises(ValueError, match="right-padded"):
+        lean(ids, attention_mask=mask.flip(-1))
+    with pytest.raises(ValueError, match="context"):
+        lean(torch.ones(1, 97, dtype=torch.long))
+    with pytest.raises(ValueError, match="position 0"):
+        lean(ids[:1], pos=3)
+    with pytest.raises(ValueError, match="unpadded"):
+        lean.generate(ids[1:2], attention_mask=mask[1:2], max_new_tokens=3)
+
+
+SETTINGS = [dict(do_sample=False),
+            dict(do_sample=False, repetition_penalty=1.3, no_repeat_ngram_size=2),
+            dict(do_sample=True, temperature=0.7, top_k=20, top_p=0.9, repetition_penalty=1.1),
+            dict(do_sample=True, temperature=1.3, top_k=0, min_p=0.05, typical_p=0.9),
+            dict(do_sample=True, temperature=3.0)]   # transformers' default top-k (50) applies
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_generate_matches_transformers_seed_for_seed(hf_and_lean, settings):
+    hf, lean = hf_and_lean
+    with torch.inference_mode():
+        torch.manual_seed(7)
+        expected = hf.generate(PROMPT, max_new_tokens=30, pad_token_id=0, **settings)
+        torch.manual_seed(7)
+        got = lean.generate(PROMPT, max_new_tokens=30, **settings)
+    assert got.tolist() == expected.tolist()
+
+
+def test_stopping_criteria_all_run_and_end_it_and_the_streamer_sees_prompt_then_tokens(hf_and_lean):
+    _, lean = hf_and_lean
+    seen, calls = [], []
+
+    class Streamer:
+        def put(self, value):
+            seen.append(value.tolist())
+
+        def end(self):
+            seen.append("end")
+
+    def after_three(ids, scores):
+        calls.append("a")
+        return torch.tensor([ids.shape[1] - PROMPT.shape[1] >= 3])
+
+    def never(ids, scores):
+        calls.append("b")
+        return torch.tensor([False])
+
+    with torch.inference_mode():
+        out = lean.generate(PROMPT, max_new_tokens=20, streamer=Streamer(), stopping_criteria=[after_three, never])
+    assert out.shape[1] == PROMPT.shape[1] + 3
+    assert seen[0] == PROMPT.tolist() and len(seen) == 5 and seen[-1] == "end"
+    assert calls == ["a", "b"] * 3
+
+
+def test_end_of_text_stops_unless_min_new_tokens_says_otherwise():
+    lean = LlamaDecoder(tiny_llama(), context=96)
+    with torch.inference_mode():
+        free = lean.generate(PROMPT, max_new_tokens=12)[0, PROMPT.shape[1]:].tolist()
+        lean.generation_config.eos_token_id = free[3]
+        assert lean.generate(PROMPT, max_new_tokens=12)[0, PROMPT.shape[1]:].tolist() == free[:4]
+        lean.generation_config.min_new_tokens = 12
+        assert lean.generate(PROMPT, max_new_tokens=12).shape[1] == PROMPT.shape[1] + 12
+
+
+def test_quantised_decoder_keeps_a_tuned_change_as_one_low_rank_delta_per_fused_projection():
+    plain, tuned = tiny_llama(), tiny_llama()
+    with torch.no_grad():   # a rank-2 change of q and v, as a merged LoRA adapter makes
+        for layer in tuned.model.layers:
+            for proj in (layer.self_attn.q_proj, layer.self_attn.v_proj):
+                proj.weight += torch.randn(proj.out_features, 2) @ torch.randn(2, proj.in_features) * 0.05
+    float_tuned, float_plain = LlamaDecoder(tuned, 96), LlamaDecoder(plain, 96)
+    quantized = quantize_weights(LlamaDecoder(tuned, 96), base=LlamaDecoder(plain, 96))
+    quantized_plain = quantize_weights(LlamaDecoder(plain, 96))
+    block = quantized.blocks[0]
+    assert isinstance(block.qkv, LowRankDelta) and block.qkv.down.shape[0] == 4   # q's rank 2 + v's rank 2
+    assert isinstance(block.gate_up, Int4Linear) and isinstance(quantized.lm_head, Int8Linear)
+    x = torch.randn(5, 64)
+    change = x @ (float_tuned.blocks[0].qkv.weight - float_plain.blocks[0].qkv.weight).t()
+    with torch.inference_mode():
+        kept = block.qkv(x).float() - quantized_plain.blocks[0].qkv(x).float()
+        exact, approx = float_tuned(PROMPT).logits, quantized(PROMPT).logits.float()
+    assert torch.allclose(kept, change, atol=0.05 * change.abs().max().item())
+    assert torch.nn.functional.cosine_similarity(exact.flatten(), approx.flatten(), dim=0) > 0.9
+
+
+def test_generator_loads_a_llama_folder_as_decoders_and_a_seed_repeats_its_text(tiny_model_dir, tmp_path):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = tiny_llama(vocab=len(tokenizer))
+    model.config.eos_token_id = model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    for precision in ("fp32", "int4"):
+        generator = Generator.load(tmp_path, adapter=None, precision=precision)
+        assert isinstance(generator.model, LlamaDecoder)
+        request = Request("a lighthouse", "story", Sampling(max_new_tokens=15, seed=3))
+        first, again = generator.run(request), generator.run(request)
+        assert first.text() == again.text() and first.result.new_tokens >= 1
