@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--lm-minutes", type=float, help="fit the language model's epochs (at most lm_epochs) "
                        "into this many minutes, measured on this machine")
     train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                       help="override a recipe field (JSON value); with --resume only lm_tokens, lm_epochs and "
-                            "the classifier's fields may change")
+                       help="override a recipe field (JSON value); with --resume only lm_tokens, lm_epochs, "
+                            "the classifier's and the distillation's fields may change")
 
     evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label)")
     evaluate.add_argument("--data", type=Path, required=True)

@@ -41,7 +41,3 @@ def classifier_probs(model: torch.nn.Module, tokenizer: ReviewTokenizer, recipe:
     lean = SentimentModel(LeanClassifier(state), tokenizer, recipe, card={},
                           precision="bf16" if recipe.bf16 else "fp32")
     return np.asarray(lean.p_positive(seqs))
-
-
-def accuracy(p_positive: np.ndarray, labels: np.ndarray) -> float:
-    return float(((p_positive >= 0.5) == (labels == 1)).mean())

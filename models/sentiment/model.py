@@ -13,7 +13,7 @@ from torch.nn.utils.rnn import pad_sequence
 from . import artifacts
 from .config import Recipe
 from .lean import LeanClassifier, quantize_int8
-from .text import PAD, UNK, ReviewTokenizer, truncate
+from .text import PAD, ReviewTokenizer, classifier_ids
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 MAX_CHARS = 20_000  # characters kept from each end of a very long text before tokenising
@@ -87,7 +87,7 @@ class SentimentModel:
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         ids = self.tokenizer.encode_batch([clip_chars(t) for t in texts])
-        return [truncate(x, self.recipe.head, self.recipe.tail) or [UNK] for x in ids]
+        return [classifier_ids(x, self.recipe.head, self.recipe.tail) for x in ids]
 
     @torch.inference_mode()
     def p_positive(self, ids: list[list[int]]) -> list[float]:

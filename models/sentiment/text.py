@@ -40,6 +40,11 @@ def truncate(ids: Sequence[int], head: int, tail: int) -> list[int]:
     return ids[:head] + ids[len(ids) - tail:]
 
 
+def classifier_ids(ids: Sequence[int], head: int, tail: int) -> list[int]:
+    """What the classifier reads of a review: its `truncate`d ids, or one UNK when it has none."""
+    return truncate(ids, head, tail) or [UNK]
+
+
 class ReviewTokenizer:
     """Maps text to ids of a reduced vocabulary over a byte-level BPE tokenizer."""
 

@@ -26,7 +26,8 @@ from tokenizers import Tokenizer
 
 from . import artifacts, distil, network, smollm2
 from .config import CLASSIFIER_FIELDS, RESUMABLE_FIELDS, Recipe
-from .text import BOS, SPECIALS, UNK, ReviewTokenizer, truncate
+from .evaluate import scores
+from .text import BOS, SPECIALS, ReviewTokenizer, classifier_ids
 
 EMB_INIT_STD = 0.1
 # batches are cut from token ids already in memory: worker processes would only add fork and IPC cost
@@ -293,7 +294,7 @@ class Trainer:
         r = self.recipe
 
         def items(idx, targets):
-            seqs = [torch.as_tensor(truncate(ids[i], r.head, r.tail) or [UNK]) for i in idx]
+            seqs = [torch.as_tensor(classifier_ids(ids[i], r.head, r.tail)) for i in idx]
             return [(s, torch.tensor(t)) for s, t in zip(seqs, targets)], [len(s) for s in seqs]
 
         (train_items, train_lens), (valid_items, valid_lens) = items(*train), items(*valid)
@@ -325,11 +326,11 @@ class Trainer:
         t0 = time.time()
         scored = np.concatenate([valid_idx, unlabelled])
         from_classifier = distil.classifier_probs(learn.model, tokenizer, r,
-                                                  [truncate(ids[i], r.head, r.tail) or [UNK] for i in scored])
+                                                  [classifier_ids(ids[i], r.head, r.tail) for i in scored])
         from_tfidf = distil.tfidf_probs(ids, labels, train_idx, scored)
         teachers = (from_classifier + from_tfidf) / 2
         n_valid, valid_labels = len(valid_idx), labels[valid_idx]
-        report = {name: distil.accuracy(p[:n_valid], valid_labels) for name, p in
+        report = {name: scores(valid_labels, (p[:n_valid] >= 0.5).astype(int))["accuracy"] for name, p in
                   (("classifier", from_classifier), ("tfidf", from_tfidf), ("mean", teachers))}
         print(f"distillation: teachers' validation accuracy {report}, "
               f"{len(unlabelled):,} unlabelled reviews scored in {time.time() - t0:.0f}s", flush=True)
@@ -365,7 +366,7 @@ class Trainer:
         (out / artifacts.VOCAB).write_text(json.dumps(tokenizer.vocab))
         (out / artifacts.RECIPE).write_text(json.dumps(self.recipe.to_dict(), indent=2))
         n_params = sum(p.numel() for p in model.parameters())
-        distilled = self.progress.get("distil") if self.recipe.distil_epochs else None
+        distilled = self.progress.get("distil", {}) if self.recipe.distil_epochs else {}
         card = dict(
             name=f"ReelPulse AWD-LSTM sentiment classifier ({self.recipe.name})",
             version=f"awd-lstm-{self.recipe.name}-{time.strftime('%Y%m%d-%H%M')}",
@@ -381,13 +382,13 @@ class Trainer:
             recipe=self.recipe.to_dict(),
             # summed over every run that built this model (an extended LM counts all its runs)
             training=dict(seconds_total=sum(self.progress.get(k, 0) for k in ("lm_seconds", "clas_seconds"))
-                          + (distilled or {}).get("seconds", 0),
+                          + distilled.get("seconds", 0),
                           lm_seconds=self.progress.get("lm_seconds"),
                           classifier_seconds=self.progress.get("clas_seconds"),
-                          distillation_seconds=(distilled or {}).get("seconds"),
+                          distillation_seconds=distilled.get("seconds"),
                           hardware=hardware(),
                           torch=torch.__version__, parameters=n_params),
             metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics"),
-                         distillation_teachers_valid=(distilled or {}).get("teachers_valid")),
+                         distillation_teachers_valid=distilled.get("teachers_valid")),
         )
         return artifacts.write_card(out, card)

@@ -96,7 +96,7 @@ class LlamaDecoder(nn.Module):
         config = model.config
         self.config, self.generation_config, self.context = config, model.generation_config, context
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-        self.kv_shape = (config.num_key_value_heads, head_dim)
+        self.kv_heads, self.head_dim = config.num_key_value_heads, head_dim
         inner = model.model
         self.embed = nn.Embedding.from_pretrained(inner.embed_tokens.weight.detach().clone())
         self.blocks = nn.ModuleList(Block(layer, head_dim) for layer in inner.layers)
@@ -131,7 +131,7 @@ class LlamaDecoder(nn.Module):
         return SimpleNamespace(logits=self.lm_head(x))
 
     def new_cache(self, length: int) -> list[tuple]:
-        shape, dtype = (1, *self.kv_shape[:1], length, self.kv_shape[1]), self.embed.weight.dtype
+        shape, dtype = (1, self.kv_heads, length, self.head_dim), self.embed.weight.dtype
         return [(torch.empty(shape, dtype=dtype), torch.empty(shape, dtype=dtype)) for _ in self.blocks]
 
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
@@ -144,9 +144,10 @@ class LlamaDecoder(nn.Module):
         if input_ids.shape[0] != 1 or (attention_mask is not None and not bool(attention_mask.all())):
             raise ValueError("LlamaDecoder.generate decodes one unpadded sequence at a time")
         max_new_tokens = min(max_new_tokens, self.context - input_ids.shape[1])
-        processors = logits_processors(self.generation_config, input_ids.shape[1], do_sample, temperature, top_k,
-                                       top_p, min_p, typical_p, repetition_penalty, no_repeat_ngram_size)
         eos = _eos_ids(self.generation_config)
+        processors = logits_processors(self.generation_config.min_new_tokens, eos, input_ids.shape[1], do_sample,
+                                       temperature, top_k, top_p, min_p, typical_p, repetition_penalty,
+                                       no_repeat_ngram_size)
         cache = self.new_cache(input_ids.shape[1] + max_new_tokens)
         if streamer is not None:
             streamer.put(input_ids)
@@ -173,8 +174,8 @@ def _eos_ids(generation_config) -> set[int]:
     return set() if eos is None else {eos} if isinstance(eos, int) else set(eos)
 
 
-def logits_processors(generation_config, prompt_length: int, do_sample: bool, temperature: float,
-                      top_k: int | None, top_p: float, min_p: float | None, typical_p: float,
+def logits_processors(min_new_tokens: int | None, eos: set[int], prompt_length: int, do_sample: bool,
+                      temperature: float, top_k: int | None, top_p: float, min_p: float | None, typical_p: float,
                       repetition_penalty: float, no_repeat_ngram_size: int):
     """transformers' processors for these settings, in the order its generate() applies them."""
     from transformers import (LogitsProcessorList, MinNewTokensLengthLogitsProcessor, MinPLogitsWarper,
@@ -186,9 +187,8 @@ def logits_processors(generation_config, prompt_length: int, do_sample: bool, te
         chain.append(RepetitionPenaltyLogitsProcessor(penalty=repetition_penalty))
     if no_repeat_ngram_size:
         chain.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
-    eos = _eos_ids(generation_config)
-    if generation_config.min_new_tokens and eos:
-        chain.append(MinNewTokensLengthLogitsProcessor(prompt_length, generation_config.min_new_tokens, list(eos)))
+    if min_new_tokens and eos:
+        chain.append(MinNewTokensLengthLogitsProcessor(prompt_length, min_new_tokens, list(eos)))
     if do_sample:
         if temperature != 1.0:
             chain.append(TemperatureLogitsWarper(temperature))
