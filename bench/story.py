@@ -1,6 +1,7 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
 cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the levers
-(fp32 or int4 weight-only, transformers' modules or the lean decoder, 1 vs 2 decoding threads), plus the
+(fp32 or int4 weight-only, transformers' modules or the lean decoder, torch.compile or not, 1 vs 2 decoding
+threads; each variant's load time, compiling included; the variants' runs interleaved), plus the
 held-out perplexity cost of int4 for the plain and the screenplay model.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import multiprocessing
 import statistics
 import sys
 import time
@@ -20,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
-from models.story.generate import Generator, Request  # noqa: E402
+from models.story.generate import Generator, Request, on_story_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
@@ -49,25 +51,33 @@ def transformers_int4() -> Generator:
 
 
 # every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter merged
-VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32"),
+VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32", compiled=False),
             "int4, transformers (before)": transformers_int4,
-            "int4, lean decoder (default)": lambda: Generator.load(precision="int4")}
+            "int4, lean decoder": lambda: Generator.load(precision="int4", compiled=False),
+            "int4, lean decoder + torch.compile (default)": lambda: Generator.load(precision="int4", compiled=True)}
 
 
-def speed(generator: Generator, sampling: Sampling, tokens: int, repeats: int) -> dict:
-    generator.screenplay_model.generation_config.min_new_tokens = tokens       # no early end-of-text
-    runs, cpu = [], []
-    for _ in range(repeats + 1):                                      # the first run is a warm-up
-        run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens)))
-        start = time.process_time()
-        run.text()
-        runs.append(run.result)
-        cpu.append(run.result.new_tokens / (time.process_time() - start))
-    runs, cpu = runs[1:], cpu[1:]
+def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats: int) -> list[dict]:
+    """One row per variant and decoding. The runs go in rounds, every variant and decoding once a round, so a
+    slow spell of these shared cores falls on all of them alike; the first round is a warm-up."""
+    runs: dict[tuple[str, str], list] = {}
+    for round_ in range(repeats + 1):
+        for name, generator in generators.items():
+            generator.decode_threads = threads
+            generator.screenplay_model.generation_config.min_new_tokens = tokens       # no early end-of-text
+            for decoding, sampling in DECODING.items():
+                run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens)))
+                start = time.process_time()
+                run.text()
+                if round_:
+                    runs.setdefault((name, decoding), []).append(
+                        (run.result, run.result.new_tokens / (time.process_time() - start)))
     # tokens per CPU-second: what the process would do with its threads to itself (robust to other jobs)
-    return dict(tokens_per_s=round(statistics.median(r.tokens_per_s for r in runs), 1),
-                ttft_ms=round(statistics.median(r.ttft_ms for r in runs), 1), new_tokens=runs[0].new_tokens,
-                tokens_per_cpu_s=round(statistics.median(cpu), 1))
+    return [dict(variant=name, threads=threads, decoding=decoding,
+                 tokens_per_s=round(statistics.median(r.tokens_per_s for r, _ in done), 1),
+                 ttft_ms=round(statistics.median(r.ttft_ms for r, _ in done), 1), new_tokens=done[0][0].new_tokens,
+                 tokens_per_cpu_s=round(statistics.median(cpu for _, cpu in done), 1))
+            for (name, decoding), done in runs.items()]
 
 
 def int4_perplexity(windows: int) -> dict:
@@ -78,7 +88,7 @@ def int4_perplexity(windows: int) -> dict:
     report = dict(windows=windows)
     batches = None
     for precision in ("fp32", "int4"):
-        generator = Generator.load(precision=precision)
+        generator = Generator.load(precision=precision, compiled=False)   # compiling changes decoding only
         batches = batches or held_out_batches(SCRIPTS, replace(RECIPES["small"], eval_chunks=windows),
                                               generator.tokenizer)
         report[precision] = dict(plain=round(perplexity(generator.model, batches), 3),
@@ -100,6 +110,13 @@ def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
         ttfts.append((first - start) * 1000)
     return dict(threads=threads, tokens_per_s=round(statistics.median(rates[1:]), 1),
                 ttft_ms=round(statistics.median(ttfts[1:]), 1))
+
+
+def llama_cpp_apart(tokens: int, threads: int, repeats: int) -> dict:
+    """llama_cpp() in a fresh process: it shares libgomp with torch, and the helper threads torch's work left here
+    would cut its threads' spin-wait short (see generate.STORY_THREAD)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(llama_cpp, (tokens, threads, repeats))
 
 
 def ratios(speed_rows: list[dict], llama_rows: list[dict]) -> dict:
@@ -124,22 +141,24 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
 
-    report = dict(cpu_threads_available=torch.get_num_threads(), load=load_times(), speed=[])
+    # every load runs where the generations decode (generate.STORY_THREAD), as in the app
+    report = dict(cpu_threads_available=torch.get_num_threads(), load=on_story_thread(load_times), speed=[])
+    generators = {}
+    for name in args.variants:
+        start = time.perf_counter()
+        generators[name] = on_story_thread(VARIANTS[name])
+        report.setdefault("variant_load_s", {})[name] = round(time.perf_counter() - start, 1)
     for threads in args.threads:
-        for name in args.variants:
-            generator = VARIANTS[name]()
-            generator.decode_threads = threads
-            for decoding, sampling in DECODING.items():
-                row = dict(variant=name, threads=threads, decoding=decoding,
-                           **speed(generator, sampling, args.tokens, args.repeats))
-                report["speed"].append(row)
-                print(json.dumps(row), flush=True)
+        for row in speeds(generators, threads, args.tokens, args.repeats):
+            report["speed"].append(row)
+            print(json.dumps(row), flush=True)
+    del generators
     if not args.no_perplexity:
-        report["int4_perplexity"] = int4_perplexity(args.windows)
+        report["int4_perplexity"] = on_story_thread(int4_perplexity, args.windows)
     if importlib.util.find_spec("llama_cpp") is None:
         report["llama_cpp"] = dict(note="llama-cpp-python is not installed: column skipped")
     else:
-        report["llama_cpp"] = [llama_cpp(args.tokens, threads, args.repeats) for threads in args.threads]
+        report["llama_cpp"] = [llama_cpp_apart(args.tokens, threads, args.repeats) for threads in args.threads]
         report["ratio_to_llama_cpp"] = ratios(report["speed"], report["llama_cpp"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -73,7 +73,7 @@ def main() -> int:
 
     sentiment, story = FakeSentimentModel(), FakeGenerator()
     SentimentModel.load = classmethod(lambda cls, path=None: sentiment)
-    Generator.load = classmethod(lambda cls, path=None, adapter=None: story)
+    Generator.load = classmethod(lambda cls, path=None, adapter=None, **options: story)
     sys.argv = ["streamlit", "run", str(ROOT / "streamlit_app.py"), *sys.argv[1:]]
     return cli.main()
 

@@ -12,6 +12,7 @@ from core.store import ReviewStore, StoreError
 from core.trends import TrendData, trend_data
 from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
+from models.story.config import compile_wanted
 from models.story.generate import Generator
 
 
@@ -49,10 +50,12 @@ def figures(folder: str, version: int) -> HubFigures:
     return hub_figures(review_store(folder))
 
 
-@st.cache_resource(show_spinner="Loading the story model (the first start converts SmolLM2, ~30 s)…")
+@st.cache_resource(show_spinner="Loading the story model (once per server: converting SmolLM2 the first time, "
+                                "~30 s; compiling its decoders, ~1-2 min)…")
 def story_generator() -> Generator:
-    """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL."""
-    return Generator.load()
+    """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL; decoding through
+    torch.compile unless $REELPULSE_STORY_COMPILE is "0"."""
+    return Generator.load(compiled=compile_wanted(True))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the review data…")

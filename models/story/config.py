@@ -10,18 +10,24 @@ ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 MODEL_ENV = "REELPULSE_STORY_MODEL"      # a local Hugging Face causal-LM folder used instead of SmolLM2
 PRECISION_ENV = "REELPULSE_STORY_PRECISION"  # "int4" (default) or "fp32"; see models/story/quant.py
 PRECISIONS = ("int4", "fp32")
+COMPILE_ENV = "REELPULSE_STORY_COMPILE"  # "1"/"0": lean decoders decode through torch.compile or not (compile_wanted)
 CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safetensors once
 SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl.xz"
 
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
-# intra-op threads for decoding after the prompt's prefill (which uses them all). Decoding runs in a worker
-# thread (Streamlit's script threads are no main thread either), where two OpenMP threads decoded int4 with
-# the lean decoder at 33 tokens/s and one at 40 on these 2 cores (a main thread's two did 53; transformers'
-# modules: 17-19 and 30-32): bench/story.py, docs/story_studio.md.
-# Threads started while a generation decodes (another session's rerun) inherit it until it ends.
-DECODE_THREADS = 1
+# intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too. On these
+# 2 cores int4 decoding with the lean decoder on the story thread (generate.py) ran at 46-54 tokens/s on two
+# threads and 37-40 on one (bench/story.py, docs/story_studio.md).
+DECODE_THREADS: int | None = None
+
+
+def compile_wanted(default: bool) -> bool:
+    """$REELPULSE_STORY_COMPILE ("0" off, anything else on) where set, else `default`: compiling costs about a
+    minute a model and pays in a long-lived app, not in a one-shot command."""
+    value = os.environ.get(COMPILE_ENV)
+    return default if value is None else value != "0"
 
 
 def cache_dir() -> Path:

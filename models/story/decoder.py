@@ -10,6 +10,7 @@ quantised transformers model, so the same seed may give another text.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
@@ -58,6 +59,16 @@ def _rotate(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> tor
     return x * cos + x.roll(x.shape[-1] // 2, dims=-1) * signed_sin
 
 
+def _one_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Attention of one new token in float32 as two products, its query heads grouped by the key/value head they
+    share (as transformers' repeat_kv pairs them). For one query, torch's fused CPU attention kernel cost ~70 µs a
+    layer; these few operations compile into much less (docs/story_studio.md)."""
+    batch, heads, _, head_dim = q.shape
+    grouped = q.reshape(batch, k.shape[1], -1, head_dim).float()
+    weights = torch.softmax(grouped @ k.float().transpose(-1, -2) / head_dim ** 0.5, dim=-1)
+    return (weights @ v.float()).to(q.dtype).reshape(batch, heads, 1, head_dim)
+
+
 class Block(nn.Module):
     def __init__(self, layer: nn.Module, head_dim: int):
         super().__init__()
@@ -79,8 +90,10 @@ class Block(nn.Module):
             keys, values = cache
             keys[:, :, pos:pos + steps], values[:, :, pos:pos + steps] = k, v
             k, v = keys[:, :, :pos + steps], values[:, :, :pos + steps]
-        # several new tokens only ever come at position 0 (the prompt), where causal masking is exact
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=steps > 1, enable_gqa=True)
+        if steps == 1:
+            y = _one_query_attention(q, k, v)
+        else:   # several new tokens only ever come at position 0 (the prompt), where causal masking is exact
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
         x = x + self.o(y.transpose(1, 2).reshape(batch, steps, -1))
         gate, up = self.gate_up(self.mlp_norm(x)).chunk(2, dim=-1)
         return x + self.down(F.silu(gate) * up)
@@ -109,6 +122,24 @@ class LlamaDecoder(nn.Module):
         half = cos.shape[-1] // 2
         self.register_buffer("cos", cos[0].contiguous())
         self.register_buffer("signed_sin", torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1))
+        self.step = self.forward   # what decodes one token after the prompt: see compile_decoding()
+
+    def compile_decoding(self) -> bool:
+        """Decode single tokens through torch.compile (inductor, symbolic positions and cache length): one
+        compiled program per token instead of ~900 eager operations. Compiled here, by a warm-up made like
+        generate()'s steps (inference tensors, a cache with a spare position), so no generation pays for it;
+        the prompt's prefill stays eager. False, and eager decoding kept, where compiling fails."""
+        self.step = torch.compile(self.forward, dynamic=True)
+        try:
+            with torch.inference_mode():
+                cache = self.new_cache(4)
+                for pos in (2, 3):   # the second call checks that the first one's program covers a new position
+                    self.step(torch.zeros((1, 1), dtype=torch.long), cache=cache, pos=pos, last_only=True)
+        except Exception as err:   # inductor's failures are of many kinds (no C++ compiler, say)
+            warnings.warn(f"torch.compile failed, decoding without it: {err}")
+            self.step = self.forward
+            return False
+        return True
 
     def get_output_embeddings(self) -> nn.Module:
         return self.lm_head
@@ -131,7 +162,9 @@ class LlamaDecoder(nn.Module):
         return SimpleNamespace(logits=self.lm_head(x))
 
     def new_cache(self, length: int) -> list[tuple]:
-        shape, dtype = (1, self.kv_heads, length, self.head_dim), self.embed.weight.dtype
+        """Room for `length` positions and a spare one, so a step's keys are never the whole cache (a case
+        torch.compile would compile a second program for)."""
+        shape, dtype = (1, self.kv_heads, length + 1, self.head_dim), self.embed.weight.dtype
         return [(torch.empty(shape, dtype=dtype), torch.empty(shape, dtype=dtype)) for _ in self.blocks]
 
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
@@ -153,7 +186,8 @@ class LlamaDecoder(nn.Module):
             streamer.put(input_ids)
         ids, step, pos = input_ids, input_ids, 0
         for _ in range(max_new_tokens):
-            logits = self(step, cache=cache, pos=pos, last_only=True).logits[:, -1].float()
+            forward = self.step if pos else self
+            logits = forward(step, cache=cache, pos=pos, last_only=True).logits[:, -1].float()
             pos += step.shape[1]
             scores = processors(ids, logits)
             token = (torch.multinomial(F.softmax(scores, dim=-1), 1)[:, 0] if do_sample else scores.argmax(-1))

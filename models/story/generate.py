@@ -7,14 +7,30 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import prompts
-from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV, PRECISION_ENV,
-                     PRECISIONS, STREAM_TIMEOUT_S, Sampling)
+from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV,
+                     PRECISION_ENV, PRECISIONS, STREAM_TIMEOUT_S, Sampling, compile_wanted)
 
 GENERATION_LOCK = threading.Lock()
+
+# The story model's torch work (loading, prefill, decoding) all runs on this one long-lived thread. libgomp cuts
+# its threads' spin-wait to almost nothing once it manages more threads than there are cores, and a thread that
+# ran a parallel region keeps its helper threads; so decoding on two threads in a fresh worker, beside the
+# thread that had loaded the model, was slower than on one (33 vs 40 tokens/s; 46-54 with one thread doing
+# both: docs/story_studio.md).
+STORY_THREAD_NAME = "reelpulse-story"
+STORY_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix=STORY_THREAD_NAME)
+
+
+def on_story_thread(fn: Callable, *args, **kwargs):
+    """fn(*args, **kwargs) run on the story thread (directly when called there), its result or exception."""
+    if threading.current_thread().name.startswith(STORY_THREAD_NAME):
+        return fn(*args, **kwargs)
+    return STORY_THREAD.submit(fn, *args, **kwargs).result()
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,7 @@ class Run:
         self.generator, self.request, self.on_wait = generator, request, on_wait
         self.clock = Clock()
         self.result: Result | None = None
-        self.worker: threading.Thread | None = None
+        self.worker: Future | None = None
         self.failure: Exception | None = None
 
     def cancel(self) -> None:
@@ -126,7 +142,7 @@ class Run:
         finally:
             self.cancel()
             if self.worker:
-                self.worker.join()    # its last token must not touch the next run's random state
+                self.worker.result()    # its last token must not touch the next run's random state
             GENERATION_LOCK.release()
 
     def _stream(self) -> Iterator[str]:
@@ -141,8 +157,7 @@ class Run:
         streamer = TextIteratorStreamer(gen.tokenizer, skip_prompt=True, skip_special_tokens=True,
                                        timeout=STREAM_TIMEOUT_S)
         self.clock.start = time.perf_counter()
-        self.worker = threading.Thread(target=self._work, args=(inputs, kwargs, streamer), daemon=True)
-        self.worker.start()
+        self.worker = STORY_THREAD.submit(self._work, inputs, kwargs, streamer)
         text, sent, finish = "", 0, None
         hold = max((len(s) for s in sampling.stop), default=1) - 1   # a stop sequence may span pieces
         for piece in streamer:
@@ -157,7 +172,7 @@ class Run:
                 sent = ready
             if hit:
                 break
-        self.worker.join()
+        self.worker.result()
         if self.failure:
             raise self.failure
         if sent < len(text):
@@ -175,7 +190,7 @@ class Run:
             prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish)
 
     def _work(self, inputs, kwargs: dict, streamer) -> None:
-        try:
+        try:   # never raises: a Future's exception would be seen only after the stream had timed out
             self.generator.run_generate(inputs, kwargs, streamer, self.clock, self.request)
         except Exception as err:   # handed to the consuming thread
             self.failure = err
@@ -189,7 +204,8 @@ class Run:
 class Generator:
     """A causal LM + tokenizer, and optionally the same LM with the screenplay LoRA adapter merged in."""
 
-    def __init__(self, model, tokenizer, name: str, screenplay_model=None, decode_threads: int = DECODE_THREADS):
+    def __init__(self, model, tokenizer, name: str, screenplay_model=None,
+                 decode_threads: int | None = DECODE_THREADS):
         self.model, self.tokenizer, self.name, self.screenplay_model = model, tokenizer, name, screenplay_model
         self.decode_threads = decode_threads
         config = model.config
@@ -201,22 +217,33 @@ class Generator:
         return self.screenplay_model is not None
 
     @classmethod
-    def load(cls, path: str | Path | None = None, adapter: Path | None = None,
-             precision: str | None = None) -> Generator:
+    def load(cls, path: str | Path | None = None, adapter: Path | None = None, precision: str | None = None,
+             compiled: bool | None = None) -> Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
-        `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32"."""
-        from .loader import base_dir, load_base, merged_adapter
-
+        `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32".
+        `compiled`: lean decoders decode through torch.compile (about a minute more to load a model; decoding
+        ~1.2-1.35× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on the story thread,
+        which later decodes with it."""
         precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
         if precision not in PRECISIONS:
             raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        compiled = compile_wanted(False) if compiled is None else compiled
+        return on_story_thread(cls._build, path, adapter, precision, compiled)
+
+    @classmethod
+    def _build(cls, path: str | Path | None, adapter: Path | None, precision: str, compiled: bool) -> Generator:
+        from .loader import base_dir, load_base, merged_adapter
+
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
         generator = cls(model, tokenizer, base_dir(path).name,
                         merged_adapter(model, adapter or (None if custom else ADAPTER_DIR))).lean()
         del model   # a Llama's float copy is no longer needed once the decoders hold its weights
-        return generator.quantized() if precision == "int4" else generator
+        generator = generator.quantized() if precision == "int4" else generator
+        if compiled:
+            generator.compile_decoding()
+        return generator
 
     def lean(self) -> Generator:
         """A generator over LlamaDecoder copies of these models where their architecture allows
@@ -229,10 +256,16 @@ class Generator:
         return Generator(LlamaDecoder(self.model, self.context), self.tokenizer, self.name, screenplay,
                          self.decode_threads)
 
+    def compile_decoding(self) -> None:
+        """Lean decoders decode through torch.compile from now on (decoder.LlamaDecoder.compile_decoding)."""
+        for model in (self.model, self.screenplay_model):
+            if hasattr(model, "compile_decoding"):
+                model.compile_decoding()
+
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
         The screenplay model is quantised from the plain weights and keeps its tuned low-rank difference
-        from them in bf16 (first, while the plain model is still float)."""
+        from them in float32 (first, while the plain model is still float)."""
         from .quant import quantize_weights
 
         screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
@@ -246,10 +279,11 @@ class Generator:
 
         torch.manual_seed(request.sampling.seed)
         model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
+        criteria = [clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
         threads = torch.get_num_threads()
         try:   # new threads inherit this thread's setting, so it is put back afterwards
             with torch.inference_mode():
                 model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
-                               stopping_criteria=[clock, DecodeThreads(self.decode_threads)])
+                               stopping_criteria=criteria)
         finally:
             torch.set_num_threads(threads)

@@ -34,6 +34,15 @@ def build_tiny_gpt2(folder: Path, n_positions: int = 256) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def eager_decoding(monkeypatch):
+    """Generators load without torch.compile (a minute a real model) even where the environment asks for it;
+    test_decoder.py compiles a tiny one on purpose."""
+    from models.story.config import COMPILE_ENV
+
+    monkeypatch.setenv(COMPILE_ENV, "0")
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
@@ -55,7 +64,7 @@ def fake_story(monkeypatch):
     from tests.story.fake_generator import FakeGenerator
 
     fake = FakeGenerator()
-    monkeypatch.setattr(Generator, "load", classmethod(lambda cls, path=None, adapter=None: fake))
+    monkeypatch.setattr(Generator, "load", classmethod(lambda cls, path=None, adapter=None, **options: fake))
     st.cache_resource.clear()
     yield fake
     st.cache_resource.clear()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 from models.story.generate import Request, Result
 
@@ -35,3 +36,20 @@ class FakeGenerator:
     def run(self, request: Request, on_wait=None) -> FakeRun:
         self.requests.append(request)
         return FakeRun(request)
+
+
+class ThreadCountSpy:
+    """A model whose generate() records torch's intra-op thread count at the prefill and two decoding steps,
+    each followed by the stopping criteria (as transformers' generate() calls them)."""
+    config = SimpleNamespace(max_position_embeddings=64)
+
+    def __init__(self):
+        self.seen: list[int] = []
+
+    def generate(self, stopping_criteria, **kwargs):
+        import torch
+
+        ids = torch.zeros((1, 3), dtype=torch.long)
+        for _ in range(3):
+            self.seen.append(torch.get_num_threads())
+            assert not any(c(ids, None).any() for c in stopping_criteria)

@@ -10,11 +10,11 @@ from models.story.quant import Int4Linear, Int8Linear, LowRankDelta, quantize_we
 PROMPT = torch.tensor([[5, 17, 42, 8, 99, 3, 61]])
 
 
-def tiny_llama(seed: int = 0, vocab: int = 128):
+def tiny_llama(seed: int = 0, vocab: int = 128, layers: int = 2):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+    config = LlamaConfig(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=layers,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=96,
                          tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0)
     model = LlamaForCausalLM(config).eval()
@@ -151,3 +151,61 @@ def test_generator_loads_a_llama_folder_as_decoders_and_a_seed_repeats_its_text(
         request = Request("a lighthouse", "story", Sampling(max_new_tokens=15, seed=3))
         first, again = generator.run(request), generator.run(request)
         assert first.text() == again.text() and first.result.new_tokens >= 1
+
+
+def test_compiled_decoding_gives_the_eager_tokens_seed_for_seed():
+    eager, compiled = (LlamaDecoder(tiny_llama(layers=1), context=96) for _ in range(2))   # 1 layer: quicker to compile
+    assert compiled.compile_decoding() and compiled.step is not compiled.forward
+    for settings in SETTINGS[:3]:
+        with torch.inference_mode():
+            torch.manual_seed(7)
+            expected = eager.generate(PROMPT, max_new_tokens=40, **settings)
+            torch.manual_seed(7)
+            got = compiled.generate(PROMPT, max_new_tokens=40, **settings)
+        assert got.tolist() == expected.tolist()
+
+
+def test_a_failed_compile_leaves_eager_decoding(monkeypatch):
+    def broken(fn, **kwargs):
+        def fail(*args, **kwargs):
+            raise RuntimeError("no C++ compiler")
+        return fail
+
+    monkeypatch.setattr(torch, "compile", broken)
+    lean = LlamaDecoder(tiny_llama(), context=96)
+    with pytest.warns(UserWarning, match="no C\\+\\+ compiler"):
+        assert not lean.compile_decoding()
+    assert lean.step == lean.forward
+    with torch.inference_mode():
+        assert lean.generate(PROMPT, max_new_tokens=5).shape[1] > PROMPT.shape[1]
+
+
+def test_generator_compiles_its_decoders_when_asked(tiny_model_dir, tmp_path, monkeypatch):
+    from transformers import AutoTokenizer
+
+    from models.story.config import COMPILE_ENV
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tiny_llama(vocab=len(tokenizer)).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    compiled = []
+    monkeypatch.setattr(LlamaDecoder, "compile_decoding", lambda self: compiled.append(self) or True)
+    Generator.load(tmp_path, adapter=None, precision="fp32")    # REELPULSE_STORY_COMPILE=0 here (conftest)
+    monkeypatch.delenv(COMPILE_ENV)
+    Generator.load(tmp_path, adapter=None, precision="fp32")    # a one-shot load does not compile by default
+    assert compiled == []
+    generator = Generator.load(tmp_path, adapter=None, precision="fp32", compiled=True)
+    assert compiled == [generator.model]
+    monkeypatch.setenv(COMPILE_ENV, "1")
+    assert Generator.load(tmp_path, adapter=None, precision="fp32").model in compiled
+
+
+def test_compile_wanted_reads_the_environment_over_the_default(monkeypatch):
+    from models.story.config import COMPILE_ENV, compile_wanted
+
+    monkeypatch.delenv(COMPILE_ENV)
+    assert compile_wanted(True) and not compile_wanted(False)
+    monkeypatch.setenv(COMPILE_ENV, "0")
+    assert not compile_wanted(True)
+    monkeypatch.setenv(COMPILE_ENV, "1")
+    assert compile_wanted(False)

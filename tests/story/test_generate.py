@@ -128,25 +128,18 @@ def test_prefill_uses_every_thread_decoding_the_generators_count_and_the_old_one
 
     import torch
 
-    seen = []
+    from tests.story.fake_generator import ThreadCountSpy
 
-    class Spy:
-        config = SimpleNamespace(max_position_embeddings=64)
+    def on_new_thread(fn):   # new threads start from torch's process-wide setting, which a thread may change
+        result = []
+        thread = threading.Thread(target=lambda: result.append(fn()))
+        thread.start()
+        thread.join()
+        return result[0]
 
-        def generate(self, stopping_criteria, **kwargs):
-            ids = torch.zeros((1, 3), dtype=torch.long)
-            for _ in range(3):   # prefill, then two decoding steps, each followed by the criteria
-                seen.append(torch.get_num_threads())
-                assert not any(c(ids, None).any() for c in stopping_criteria)
-
-    before = torch.get_num_threads()
-    generator = Generator(Spy(), SimpleNamespace(pad_token_id=0), "spy", decode_threads=before + 1)
-    worker = threading.Thread(target=generator.run_generate, args=({}, {}, None, Clock(), Request("x")))
-    worker.start()
-    worker.join()
-    assert seen == [before, before + 1, before + 1]
-    after = []
-    probe = threading.Thread(target=lambda: after.append(torch.get_num_threads()))   # new threads inherit it
-    probe.start()
-    probe.join()
-    assert after == [before]
+    before = on_new_thread(torch.get_num_threads)
+    spy = ThreadCountSpy()
+    generator = Generator(spy, SimpleNamespace(pad_token_id=0), "spy", decode_threads=before + 1)
+    on_new_thread(lambda: generator.run_generate({}, {}, None, Clock(), Request("x")))
+    assert spy.seen == [before, before + 1, before + 1]
+    assert on_new_thread(torch.get_num_threads) == before

@@ -88,6 +88,7 @@ def test_a_tuned_layer_keeps_its_low_rank_difference_that_4_bits_would_lose():
     naive = Int4Linear(tuned)(x).float()
     quantized = quantize_weights(nn.Sequential(tuned), base=nn.Sequential(base))[0]
     assert isinstance(quantized, LowRankDelta) and quantized.down.shape[0] == 2
+    assert quantized.down.dtype == quantized.up.dtype == torch.float32   # the rest of the layer is bf16
     # bf16 activations and outputs alone cost ~0.1 of the change here
     assert (quantized(x).float() - expected).norm() / change.norm() < 0.3
     assert (naive - expected).norm() / change.norm() > 0.6
