@@ -1,7 +1,8 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
 cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the levers
 (fp32 or int4 weight-only, transformers' modules or the lean decoder, torch.compile or not, 1 vs 2 decoding
-threads; each variant's load time, compiling included; the variants' runs interleaved), plus the
+threads; each variant's load time, compiling included; the variants' runs interleaved, so all of them are
+loaded at once: several GiB), plus the
 held-out perplexity cost of int4 for the plain and the screenplay model.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
-from models.story.generate import Generator, Request, on_story_thread  # noqa: E402
+from models.story.generate import Generator, Request, on_own_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
@@ -114,7 +115,7 @@ def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
 
 def llama_cpp_apart(tokens: int, threads: int, repeats: int) -> dict:
     """llama_cpp() in a fresh process: it shares libgomp with torch, and the helper threads torch's work left here
-    would cut its threads' spin-wait short (see generate.STORY_THREAD)."""
+    would cut its threads' spin-wait short (see generate.on_own_thread)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(llama_cpp, (tokens, threads, repeats))
 
@@ -141,12 +142,12 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
 
-    # every load runs where the generations decode (generate.STORY_THREAD), as in the app
-    report = dict(cpu_threads_available=torch.get_num_threads(), load=on_story_thread(load_times), speed=[])
+    # torch work on threads that end with it, as in the app (generate.on_own_thread)
+    report = dict(cpu_threads_available=torch.get_num_threads(), load=on_own_thread(load_times), speed=[])
     generators = {}
     for name in args.variants:
         start = time.perf_counter()
-        generators[name] = on_story_thread(VARIANTS[name])
+        generators[name] = on_own_thread(VARIANTS[name])
         report.setdefault("variant_load_s", {})[name] = round(time.perf_counter() - start, 1)
     for threads in args.threads:
         for row in speeds(generators, threads, args.tokens, args.repeats):
@@ -154,7 +155,7 @@ def main() -> None:
             print(json.dumps(row), flush=True)
     del generators
     if not args.no_perplexity:
-        report["int4_perplexity"] = on_story_thread(int4_perplexity, args.windows)
+        report["int4_perplexity"] = on_own_thread(int4_perplexity, args.windows)
     if importlib.util.find_spec("llama_cpp") is None:
         report["llama_cpp"] = dict(note="llama-cpp-python is not installed: column skipped")
     else:

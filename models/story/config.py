@@ -18,16 +18,16 @@ MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
 # intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too. On these
-# 2 cores int4 decoding with the lean decoder on the story thread (generate.py) ran at 46-54 tokens/s on two
-# threads and 37-40 on one (bench/story.py, docs/story_studio.md).
+# 2 cores int4 decoding with the lean decoder ran faster on two threads than on one once no other thread kept
+# OpenMP helpers (generate.on_own_thread; bench/story.py, docs/story_studio.md).
 DECODE_THREADS: int | None = None
 
 
 def compile_wanted(default: bool) -> bool:
-    """$REELPULSE_STORY_COMPILE ("0" off, anything else on) where set, else `default`: compiling costs about a
-    minute a model and pays in a long-lived app, not in a one-shot command."""
+    """$REELPULSE_STORY_COMPILE where set ("0", "false", "off", "no" or empty: off; anything else: on), else
+    `default`: compiling costs about a minute a model and pays in a long-lived app, not in a one-shot command."""
     value = os.environ.get(COMPILE_ENV)
-    return default if value is None else value != "0"
+    return default if value is None else value.strip().lower() not in ("0", "false", "off", "no", "")
 
 
 def cache_dir() -> Path:

@@ -127,12 +127,14 @@ class LlamaDecoder(nn.Module):
     def compile_decoding(self) -> bool:
         """Decode single tokens through torch.compile (inductor, symbolic positions and cache length): one
         compiled program per token instead of ~900 eager operations. Compiled here, by a warm-up made like
-        generate()'s steps (inference tensors, a cache with a spare position), so no generation pays for it;
-        the prompt's prefill stays eager. False, and eager decoding kept, where compiling fails."""
+        generate()'s steps, so no generation pays for it: inference tensors, this thread's intra-op thread
+        count (both are part of what the program was compiled for), and keys that never fill the whole cache
+        (generate() never feeds back its last token; a full cache would be compiled for separately). The
+        prompt's prefill stays eager. False, and eager decoding kept, where compiling fails."""
         self.step = torch.compile(self.forward, dynamic=True)
         try:
             with torch.inference_mode():
-                cache = self.new_cache(4)
+                cache = self.new_cache(5)
                 for pos in (2, 3):   # the second call checks that the first one's program covers a new position
                     self.step(torch.zeros((1, 1), dtype=torch.long), cache=cache, pos=pos, last_only=True)
         except Exception as err:   # inductor's failures are of many kinds (no C++ compiler, say)
@@ -162,11 +164,10 @@ class LlamaDecoder(nn.Module):
         return SimpleNamespace(logits=self.lm_head(x))
 
     def new_cache(self, length: int) -> list[tuple]:
-        """Room for `length` positions and a spare one, so a step's keys are never the whole cache (a case
-        torch.compile would compile a second program for)."""
-        shape, dtype = (1, self.kv_heads, length + 1, self.head_dim), self.embed.weight.dtype
+        shape, dtype = (1, self.kv_heads, length, self.head_dim), self.embed.weight.dtype
         return [(torch.empty(shape, dtype=dtype), torch.empty(shape, dtype=dtype)) for _ in self.blocks]
 
+    @torch.inference_mode()   # the grad mode the compiled step was compiled for
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
                  max_new_tokens: int, do_sample: bool = False, temperature: float = 1.0, top_k: int | None = 50,
                  top_p: float = 1.0, min_p: float | None = None, typical_p: float = 1.0,

@@ -7,7 +7,6 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,20 +16,29 @@ from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, M
 
 GENERATION_LOCK = threading.Lock()
 
-# The story model's torch work (loading, prefill, decoding) all runs on this one long-lived thread. libgomp cuts
-# its threads' spin-wait to almost nothing once it manages more threads than there are cores, and a thread that
-# ran a parallel region keeps its helper threads; so decoding on two threads in a fresh worker, beside the
-# thread that had loaded the model, was slower than on one (33 vs 40 tokens/s; 46-54 with one thread doing
-# both: docs/story_studio.md).
-STORY_THREAD_NAME = "reelpulse-story"
-STORY_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix=STORY_THREAD_NAME)
 
+# The story model's torch work (loading; each generation's prefill and decoding) runs on threads of its own that
+# end with it. libgomp cuts its threads' spin-wait to almost nothing once it manages more threads than there are
+# cores, and a thread that has run a parallel region keeps its helper threads until it ends. So a thread that had
+# loaded the model and lived on made decoding on two threads slower than on one (33 vs 40 tokens/s), and a
+# long-lived decoding thread doubled the sentiment model's single-review latency in other threads (8.8 → 16.9 ms;
+# docs/story_studio.md).
+def on_own_thread(fn: Callable, *args, **kwargs):
+    """fn(*args, **kwargs) run on a new thread that ends with it: its result, or its exception raised here."""
+    outcome: dict = {}
 
-def on_story_thread(fn: Callable, *args, **kwargs):
-    """fn(*args, **kwargs) run on the story thread (directly when called there), its result or exception."""
-    if threading.current_thread().name.startswith(STORY_THREAD_NAME):
-        return fn(*args, **kwargs)
-    return STORY_THREAD.submit(fn, *args, **kwargs).result()
+    def body():
+        try:
+            outcome["result"] = fn(*args, **kwargs)
+        except BaseException as err:   # handed to the caller
+            outcome["error"] = err
+
+    thread = threading.Thread(target=body, name=f"reelpulse-{getattr(fn, '__name__', 'work')}")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ class Run:
         self.generator, self.request, self.on_wait = generator, request, on_wait
         self.clock = Clock()
         self.result: Result | None = None
-        self.worker: Future | None = None
+        self.worker: threading.Thread | None = None
         self.failure: Exception | None = None
 
     def cancel(self) -> None:
@@ -142,7 +150,7 @@ class Run:
         finally:
             self.cancel()
             if self.worker:
-                self.worker.result()    # its last token must not touch the next run's random state
+                self.worker.join()    # its last token must not touch the next run's random state
             GENERATION_LOCK.release()
 
     def _stream(self) -> Iterator[str]:
@@ -157,7 +165,8 @@ class Run:
         streamer = TextIteratorStreamer(gen.tokenizer, skip_prompt=True, skip_special_tokens=True,
                                        timeout=STREAM_TIMEOUT_S)
         self.clock.start = time.perf_counter()
-        self.worker = STORY_THREAD.submit(self._work, inputs, kwargs, streamer)
+        self.worker = threading.Thread(target=self._work, args=(inputs, kwargs, streamer), daemon=True)
+        self.worker.start()
         text, sent, finish = "", 0, None
         hold = max((len(s) for s in sampling.stop), default=1) - 1   # a stop sequence may span pieces
         for piece in streamer:
@@ -172,7 +181,7 @@ class Run:
                 sent = ready
             if hit:
                 break
-        self.worker.result()
+        self.worker.join()
         if self.failure:
             raise self.failure
         if sent < len(text):
@@ -190,7 +199,7 @@ class Run:
             prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish)
 
     def _work(self, inputs, kwargs: dict, streamer) -> None:
-        try:   # never raises: a Future's exception would be seen only after the stream had timed out
+        try:
             self.generator.run_generate(inputs, kwargs, streamer, self.clock, self.request)
         except Exception as err:   # handed to the consuming thread
             self.failure = err
@@ -223,13 +232,13 @@ class Generator:
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
         `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32".
         `compiled`: lean decoders decode through torch.compile (about a minute more to load a model; decoding
-        ~1.2-1.35× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on the story thread,
-        which later decodes with it."""
+        ~1.2-1.35× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on a thread of its own
+        (on_own_thread)."""
         precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
         if precision not in PRECISIONS:
             raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         compiled = compile_wanted(False) if compiled is None else compiled
-        return on_story_thread(cls._build, path, adapter, precision, compiled)
+        return on_own_thread(cls._build, path, adapter, precision, compiled)
 
     @classmethod
     def _build(cls, path: str | Path | None, adapter: Path | None, precision: str, compiled: bool) -> Generator:
@@ -257,10 +266,18 @@ class Generator:
                          self.decode_threads)
 
     def compile_decoding(self) -> None:
-        """Lean decoders decode through torch.compile from now on (decoder.LlamaDecoder.compile_decoding)."""
-        for model in (self.model, self.screenplay_model):
-            if hasattr(model, "compile_decoding"):
-                model.compile_decoding()
+        """Lean decoders decode through torch.compile from now on (decoder.LlamaDecoder.compile_decoding),
+        compiled for `decode_threads` where set (another thread count would be compiled for again)."""
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.decode_threads or threads)
+        try:
+            for model in (self.model, self.screenplay_model):
+                if hasattr(model, "compile_decoding"):
+                    model.compile_decoding()
+        finally:
+            torch.set_num_threads(threads)
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
