@@ -6,7 +6,8 @@ weights run with q/k/v and gate/up fused into one projection each, rotary tables
 cache allocated once per generation, and a loop that applies transformers' own logits processors in
 generate()'s order. In float32 a seed gives the same tokens as `model.generate` (tested on a tiny model);
 quantised (quant.quantize_weights works on it as on a transformers model) the rounding differs from a
-quantised transformers model, so the same seed may give another text.
+quantised transformers model, so the same seed may give another text. `compile_decoding()` runs the one-token
+step through torch.compile (the app does; its greedy tokens are the eager ones).
 """
 from __future__ import annotations
 
