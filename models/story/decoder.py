@@ -37,8 +37,9 @@ def supports(model: nn.Module) -> bool:
 
 
 def _linear(*sources: nn.Linear) -> nn.Linear:
-    """A bias-free Linear whose outputs are the sources' outputs side by side (a copy, even of one)."""
-    weight = torch.cat([s.weight.detach() for s in sources])
+    """A bias-free Linear whose outputs are the sources' outputs side by side: a copy of several, one's own
+    weight shared (so loading holds one copy of it, not two)."""
+    weight = torch.cat([s.weight.detach() for s in sources]) if len(sources) > 1 else sources[0].weight.detach()
     fused = nn.Linear(weight.shape[1], weight.shape[0], bias=False, device="meta")   # no random init to discard
     fused.weight = nn.Parameter(weight, requires_grad=False)
     return fused
@@ -101,7 +102,8 @@ class Block(nn.Module):
 
 
 class LlamaDecoder(nn.Module):
-    """The weights of a transformers Llama (copied, so the source may be dropped) for positions < `context`."""
+    """The weights of a transformers Llama for positions < `context`: the fused projections copied, the others
+    shared with the source, which may be dropped (or changed: quantising replaces rather than alters them)."""
 
     def __init__(self, model: nn.Module, context: int):
         super().__init__()
@@ -112,7 +114,7 @@ class LlamaDecoder(nn.Module):
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         self.kv_heads, self.head_dim = config.num_key_value_heads, head_dim
         inner = model.model
-        self.embed = nn.Embedding.from_pretrained(inner.embed_tokens.weight.detach().clone())
+        self.embed = nn.Embedding.from_pretrained(inner.embed_tokens.weight.detach())
         self.blocks = nn.ModuleList(Block(layer, head_dim) for layer in inner.layers)
         self.norm = RMSNorm(inner.norm)
         self.lm_head = _linear(model.lm_head)

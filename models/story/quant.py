@@ -131,8 +131,7 @@ def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Modu
             changed = isinstance(reference, nn.Linear) and not torch.equal(reference.weight, child.weight)
             factors = changed and low_rank_factors(child.weight.detach() - reference.weight.detach())
             if factors:
-                with torch.no_grad():
-                    child.weight.copy_(reference.weight)
+                child.weight = reference.weight   # replaced, not overwritten: child's tensor may be shared
                 deltas.append((parent, name, factors))
             setattr(parent, name, _quantized(child, child is head))
     model.to(DTYPE)   # after quantising, so the 4-bit blocks come from the float32 weights
