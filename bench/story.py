@@ -23,7 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
-from models.story.generate import Generator, Request, on_own_thread  # noqa: E402
+from models.story.generate import Generator, Request  # noqa: E402
+from models.story.threads import on_own_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
 from models.sentiment.smollm2 import gguf_path  # noqa: E402
 
@@ -115,7 +116,7 @@ def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
 
 def llama_cpp_apart(tokens: int, threads: int, repeats: int) -> dict:
     """llama_cpp() in a fresh process: it shares libgomp with torch, and the helper threads torch's work left here
-    would cut its threads' spin-wait short (see generate.on_own_thread)."""
+    would cut its threads' spin-wait short (see threads.on_own_thread)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(llama_cpp, (tokens, threads, repeats))
 
@@ -142,7 +143,7 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
 
-    # torch work on threads that end with it, as in the app (generate.on_own_thread)
+    # torch work on threads that end with it, as in the app (threads.on_own_thread)
     report = dict(cpu_threads_available=torch.get_num_threads(), load=on_own_thread(load_times), speed=[])
     generators = {}
     for name in args.variants:

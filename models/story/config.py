@@ -19,7 +19,7 @@ MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts a
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
 # intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too. On these
 # 2 cores int4 decoding with the lean decoder ran faster on two threads than on one once no other thread kept
-# OpenMP helpers (generate.on_own_thread; bench/story.py, docs/story_studio.md).
+# OpenMP helpers (threads.on_own_thread; bench/story.py, docs/story_studio.md).
 DECODE_THREADS: int | None = None
 
 

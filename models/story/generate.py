@@ -13,32 +13,9 @@ from pathlib import Path
 from . import prompts
 from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV,
                      PRECISION_ENV, PRECISIONS, STREAM_TIMEOUT_S, Sampling, compile_wanted)
+from .threads import intra_op_threads, on_own_thread
 
 GENERATION_LOCK = threading.Lock()
-
-
-# The story model's torch work (loading; each generation's prefill and decoding) runs on threads of its own that
-# end with it. libgomp cuts its threads' spin-wait to almost nothing once it manages more threads than there are
-# cores, and a thread that has run a parallel region keeps its helper threads until it ends. So a thread that had
-# loaded the model and lived on made decoding on two threads slower than on one (33 vs 40 tokens/s), and a
-# long-lived decoding thread doubled the sentiment model's single-review latency in other threads (8.8 → 16.9 ms;
-# docs/story_studio.md).
-def on_own_thread(fn: Callable, *args, **kwargs):
-    """fn(*args, **kwargs) run on a new thread that ends with it: its result, or its exception raised here."""
-    outcome: dict = {}
-
-    def body():
-        try:
-            outcome["result"] = fn(*args, **kwargs)
-        except BaseException as err:   # handed to the caller
-            outcome["error"] = err
-
-    thread = threading.Thread(target=body, name=f"reelpulse-{getattr(fn, '__name__', 'work')}")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 @dataclass(frozen=True)
@@ -248,14 +225,14 @@ class Generator:
         model, tokenizer = load_base(path)
         generator = cls(model, tokenizer, base_dir(path).name,
                         merged_adapter(model, adapter or (None if custom else ADAPTER_DIR))).lean()
-        del model   # a Llama's float copy is no longer needed once the decoders hold its weights
+        del model   # transformers' Llama is not needed once the decoders hold (or share) its weights
         generator = generator.quantized() if precision == "int4" else generator
         if compiled:
             generator.compile_decoding()
         return generator
 
     def lean(self) -> Generator:
-        """A generator over LlamaDecoder copies of these models where their architecture allows
+        """A generator over LlamaDecoder versions of these models where their architecture allows
         (models/story/decoder.py: the same model, fewer operations per token); else this one."""
         from .decoder import LlamaDecoder, supports
 
@@ -268,16 +245,10 @@ class Generator:
     def compile_decoding(self) -> None:
         """Lean decoders decode through torch.compile from now on (decoder.LlamaDecoder.compile_decoding),
         compiled for `decode_threads` where set (another thread count would be compiled for again)."""
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(self.decode_threads or threads)
-        try:
+        with intra_op_threads(self.decode_threads):
             for model in (self.model, self.screenplay_model):
                 if hasattr(model, "compile_decoding"):
                     model.compile_decoding()
-        finally:
-            torch.set_num_threads(threads)
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
@@ -297,10 +268,6 @@ class Generator:
         torch.manual_seed(request.sampling.seed)
         model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
         criteria = [clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
-        threads = torch.get_num_threads()
-        try:   # new threads inherit this thread's setting, so it is put back afterwards
-            with torch.inference_mode():
-                model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
-                               stopping_criteria=criteria)
-        finally:
-            torch.set_num_threads(threads)
+        with intra_op_threads(), torch.inference_mode():   # DecodeThreads' setting is put back afterwards
+            model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
+                           stopping_criteria=criteria)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .threads import intra_op_threads
+
 GROUP = 32
 DTYPE = torch.bfloat16
 
@@ -77,12 +79,8 @@ class Int8Linear(nn.Module):
 def low_rank_factors(delta: torch.Tensor, tolerance: float = 1e-4) -> tuple[torch.Tensor, torch.Tensor] | None:
     """(down, up) with delta ≈ up @ down, or None when delta is not low-rank (over a quarter of full rank),
     where two float32 products would cost more than they keep."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)   # on two threads LAPACK's SVD crawls (~80× slower) while another process holds the cores
-    try:
+    with intra_op_threads(1):   # on two threads LAPACK's SVD crawled (~80× slower) beside another busy process
         u, s, vh = torch.linalg.svd(delta.float(), full_matrices=False)
-    finally:
-        torch.set_num_threads(threads)
     rank = int((s > s[0] * tolerance).sum())
     if rank > min(delta.shape) // 4:
         return None

@@ -128,18 +128,13 @@ def test_prefill_uses_every_thread_decoding_the_generators_count_and_the_old_one
 
     import torch
 
+    from models.story.threads import on_own_thread
     from tests.story.fake_generator import ThreadCountSpy
 
-    def on_new_thread(fn):   # new threads start from torch's process-wide setting, which a thread may change
-        result = []
-        thread = threading.Thread(target=lambda: result.append(fn()))
-        thread.start()
-        thread.join()
-        return result[0]
-
-    before = on_new_thread(torch.get_num_threads)
+    # new threads start from torch's process-wide setting, which a thread may change
+    before = on_own_thread(torch.get_num_threads)
     spy = ThreadCountSpy()
     generator = Generator(spy, SimpleNamespace(pad_token_id=0), "spy", decode_threads=before + 1)
-    on_new_thread(lambda: generator.run_generate({}, {}, None, Clock(), Request("x")))
+    on_own_thread(generator.run_generate, {}, {}, None, Clock(), Request("x"))
     assert spy.seen == [before, before + 1, before + 1]
-    assert on_new_thread(torch.get_num_threads) == before
+    assert on_own_thread(torch.get_num_threads) == before

@@ -1,11 +1,12 @@
-"""The story model's torch work runs on threads that end with it (generate.on_own_thread)."""
+"""The story model's torch work runs on threads that end with it (threads.on_own_thread)."""
 from __future__ import annotations
 
 import threading
 
 import pytest
 
-from models.story.generate import Clock, Generator, Request, on_own_thread
+from models.story.generate import Clock, Generator, Request
+from models.story.threads import on_own_thread
 
 from .test_generate import SAMPLED
 
