@@ -35,6 +35,8 @@ class Recipe:
     # itself and TF-IDF + logistic regression over our token ids, both fitted on the labelled train part
     distil_epochs: int = 0
     distil_lr: float = 1e-3
+    # a third teacher, optional: a trained model folder with the same vocabulary (a bigger network, say)
+    distil_teacher: str = ""
     valid_fraction: float = 0.05
     bf16: bool = True               # reduced precision: bf16 autocast on the CPU (AMX), fp16 MixedPrecision on CUDA; weights stay fp32
     seed: int = 42
@@ -58,7 +60,7 @@ class Recipe:
 # checkpoint), the classifier phase's settings (the classifier is then retrained from the finished LM)
 # and the distillation's (it then starts again from the finished classifier)
 CLASSIFIER_FIELDS = ("head", "tail", "clas_stages", "clas_drop_mult", "clas_bs")
-DISTIL_FIELDS = ("distil_epochs", "distil_lr")
+DISTIL_FIELDS = ("distil_epochs", "distil_lr", "distil_teacher")
 RESUMABLE_FIELDS = ("lm_tokens", "lm_epochs") + CLASSIFIER_FIELDS + DISTIL_FIELDS
 
 RECIPES = {

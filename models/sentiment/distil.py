@@ -1,16 +1,21 @@
-"""Distillation targets: P(pos) for unlabelled reviews from two teachers fitted on the labelled train part
-only — the finished classifier and TF-IDF + logistic regression over our token ids (no raw text needed,
-so a run from the token cache alone can do it)."""
+"""Distillation targets: P(pos) for unlabelled reviews from teachers fitted on the labelled train part
+only — the finished classifier, TF-IDF + logistic regression over our token ids (no raw text needed,
+so a run from the token cache alone can do it) and, optionally, another trained model of the same
+vocabulary (a bigger network trained beside this one)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .baseline import tfidf_logreg
 from .config import Recipe
-from .text import ReviewTokenizer
+from .text import ReviewTokenizer, classifier_ids
+
+# teachers score on the GPU when there is one (fp32 there; bf16 is the CPU's fast path)
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -38,6 +43,21 @@ def classifier_probs(model: torch.nn.Module, tokenizer: ReviewTokenizer, recipe:
     from .model import SentimentModel
 
     state = {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()}
-    lean = SentimentModel(LeanClassifier(state), tokenizer, recipe, card={},
-                          precision="bf16" if recipe.bf16 else "fp32")
-    return np.asarray(lean.p_positive(seqs))
+    precision = "bf16" if recipe.bf16 and DEVICE == "cpu" else "fp32"
+    return _scored(SentimentModel(LeanClassifier(state), tokenizer, recipe, card={}, precision=precision), seqs)
+
+
+def teacher_probs(folder: Path, vocab: list[str], ids: Sequence[np.ndarray]) -> np.ndarray:
+    """P(pos) from a trained model folder of the same vocabulary, each review truncated its way."""
+    from .model import SentimentModel
+
+    teacher = SentimentModel.load(folder, precision="bf16" if DEVICE == "cpu" else "fp32")
+    if teacher.tokenizer.vocab != vocab:
+        raise ValueError(f"distillation teacher {folder} has another vocabulary than this model")
+    r = teacher.recipe
+    return _scored(teacher, [classifier_ids(x, r.head, r.tail) for x in ids])
+
+
+def _scored(model, seqs: list[list[int]]) -> np.ndarray:
+    model.net.to(DEVICE)
+    return np.asarray(model.p_positive(seqs))

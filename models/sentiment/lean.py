@@ -56,8 +56,8 @@ class LeanClassifier(nn.Module):
         x = self.embedding(ids)
         for rnn in self.rnns:
             x, _ = rnn(x)
-        padding = (torch.arange(ids.shape[1])[None, :] >= lengths[:, None])[..., None]
-        last = x[torch.arange(ids.shape[0]), lengths - 1]
+        padding = (torch.arange(ids.shape[1], device=ids.device)[None, :] >= lengths[:, None])[..., None]
+        last = x[torch.arange(ids.shape[0], device=ids.device), lengths - 1]
         max_pool = x.masked_fill(padding, -float("inf")).amax(dim=1)
         mean_pool = x.masked_fill(padding, 0).sum(dim=1) / lengths[:, None].to(x.dtype)
         return self.head(torch.cat([last, max_pool, mean_pool], dim=1))

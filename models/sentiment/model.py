@@ -91,12 +91,13 @@ class SentimentModel:
 
     @torch.inference_mode()
     def p_positive(self, ids: list[list[int]]) -> list[float]:
+        device = self.net.embedding.weight.device   # a GPU when a trainer scores teachers' targets there
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         probs = [0.0] * len(ids)
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
-            lengths = torch.tensor([len(ids[i]) for i in chunk])
-            batch = pad_sequence([torch.tensor(ids[i]) for i in chunk], batch_first=True, padding_value=PAD)
+            lengths = torch.tensor([len(ids[i]) for i in chunk], device=device)
+            batch = pad_sequence([torch.tensor(ids[i]) for i in chunk], batch_first=True, padding_value=PAD).to(device)
             logits = self.net(batch, lengths)
             for i, p in zip(chunk, torch.softmax(logits.float(), dim=-1)[:, 1].tolist()):
                 probs[i] = p

@@ -232,7 +232,7 @@ class Trainer:
         save_file(encoder, str(checkpoint))
         save_model(learn.model, str(full_checkpoint))
         val_loss, val_acc, val_ppl = (float(x) for x in learn.validate())
-        self._save_progress(lm_done=True, lm_seconds=self.progress.get("lm_seconds", 0) + round(time.time() - t0),
+        self._save_progress(lm_done=True, lm_hardware=hardware(), lm_seconds=self.progress.get("lm_seconds", 0) + round(time.time() - t0),
                             lm_metrics=dict(valid_loss=val_loss, valid_accuracy=val_acc, valid_perplexity=val_ppl),
                             lm_train_tokens=done + new_tokens, lm_passes=r.lm_epochs, clas_stages_done=0,
                             clas_seconds=0)
@@ -284,7 +284,7 @@ class Trainer:
             seconds += time.time() - t0
             save_model(learn.model, str(self.work_dir / f"clas_stage{n}.safetensors"))
             self.progress.pop("distil", None)   # made from an older classifier
-            self._save_progress(clas_stages_done=n, clas_seconds=round(seconds))
+            self._save_progress(clas_stages_done=n, clas_seconds=round(seconds), clas_hardware=hardware())
         return learn
 
     def _classifier_loaders(self, tokenizer, ids, train: tuple, valid: tuple):
@@ -308,10 +308,10 @@ class Trainer:
 
     def distil_classifier(self, learn, tokenizer, ids, labels, train_idx, valid_idx) -> None:
         """Train the whole classifier further on the labelled reviews (their labels) and the unlabelled ones
-        (the mean P(pos) of two teachers fitted on the labelled train part: see distil.py)."""
+        (the mean P(pos) of the teachers fitted on the labelled train part: see distil.py)."""
         r = self.recipe
         checkpoint = self.work_dir / "distil.safetensors"
-        settings = [r.distil_epochs, r.distil_lr]
+        settings = [r.distil_epochs, r.distil_lr] + ([r.distil_teacher] if r.distil_teacher else [])
         if self.progress.get("distil", {}).get("settings") == settings and checkpoint.exists():
             load_model(learn.model, str(checkpoint), device="cpu")
             print("distillation: resuming from checkpoint", flush=True)
@@ -327,11 +327,12 @@ class Trainer:
         scored = np.concatenate([valid_idx, unlabelled])
         from_classifier = distil.classifier_probs(learn.model, tokenizer, r,
                                                   [classifier_ids(ids[i], r.head, r.tail) for i in scored])
-        from_tfidf = distil.tfidf_probs(ids, labels, train_idx, scored)
-        teachers = (from_classifier + from_tfidf) / 2
+        probs = dict(classifier=from_classifier, tfidf=distil.tfidf_probs(ids, labels, train_idx, scored))
+        if r.distil_teacher:
+            probs["teacher"] = distil.teacher_probs(Path(r.distil_teacher), tokenizer.vocab, [ids[i] for i in scored])
+        teachers = probs["mean"] = np.mean(list(probs.values()), axis=0)
         n_valid, valid_labels = len(valid_idx), labels[valid_idx]
-        report = {name: scores(valid_labels, (p[:n_valid] >= 0.5).astype(int))["accuracy"] for name, p in
-                  (("classifier", from_classifier), ("tfidf", from_tfidf), ("mean", teachers))}
+        report = {name: scores(valid_labels, (p[:n_valid] >= 0.5).astype(int))["accuracy"] for name, p in probs.items()}
         print(f"distillation: teachers' validation accuracy {report}, "
               f"{len(unlabelled):,} unlabelled reviews scored in {time.time() - t0:.0f}s", flush=True)
         targets = np.concatenate([labels[train_idx], teachers[n_valid:]]).astype(np.float32)
@@ -341,8 +342,17 @@ class Trainer:
         learn.unfreeze()
         learn.fit_one_cycle(r.distil_epochs, slice(r.distil_lr / 2.6 ** 4, r.distil_lr), reset_opt=True)
         save_model(learn.model, str(checkpoint))
-        self._save_progress(distil=dict(settings=settings, seconds=round(time.time() - t0, 1), teachers_valid=report,
-                                        unlabelled_reviews=len(unlabelled)))
+        self._save_progress(distil=dict(settings=settings, seconds=round(time.time() - t0, 1), hardware=hardware(),
+                                        teachers_valid=report, unlabelled_reviews=len(unlabelled)))
+
+    def _machines(self, distilled: dict) -> str | dict[str, str]:
+        """Where the phases ran: one machine, or each phase's (a lent GPU, then this CPU, say). A phase
+        trained before machines were recorded counts as this one."""
+        machines = dict(language_model=self.progress.get("lm_hardware") or hardware(),
+                        classifier=self.progress.get("clas_hardware") or hardware())
+        if distilled:
+            machines["distillation"] = distilled.get("hardware") or hardware()
+        return machines if len(set(machines.values())) > 1 else machines["classifier"]
 
     # ---- the whole recipe ----------------------------------------------------------------------
     def run(self) -> dict:
@@ -373,8 +383,9 @@ class Trainer:
             summary=("ULMFiT recipe with fastai: AWD-LSTM language model on IMDB train + unlabelled reviews "
                      "(input embeddings initialised from SmolLM2-135M's token embeddings, PCA-projected), "
                      "then a concat-pooling classifier fine-tuned with gradual unfreezing"
-                     + (", then trained further on the unlabelled reviews too, with its own and a TF-IDF "
-                        "model's mean P(pos) as their targets (distillation). " if distilled else ". ")
+                     + (", then trained further on the unlabelled reviews too, with the mean P(pos) of its own"
+                        + (", a TF-IDF model's and a bigger AWD-LSTM's" if self.recipe.distil_teacher
+                           else " and a TF-IDF model's") + " as their targets (distillation). " if distilled else ". ")
                      + "Tokenizer: SmolLM2's byte-level BPE (Apache-2.0) reduced to the most frequent tokens."),
             data=dict(source="aclImdb v1 (Maas et al., 2011)", classifier_train_reviews=n_train,
                       language_model_tokens=self.progress.get("lm_train_tokens"),
@@ -386,7 +397,7 @@ class Trainer:
                           lm_seconds=self.progress.get("lm_seconds"),
                           classifier_seconds=self.progress.get("clas_seconds"),
                           distillation_seconds=distilled.get("seconds"),
-                          hardware=hardware(),
+                          hardware=self._machines(distilled),
                           torch=torch.__version__, parameters=n_params),
             metrics=dict(validation=valid_metrics, language_model=self.progress.get("lm_metrics"),
                          distillation_teachers_valid=distilled.get("teachers_valid")),

@@ -233,9 +233,28 @@ def logits_processors(min_new_tokens: int | None, eos: set[int], prompt_length: 
         if top_k:
             chain.append(TopKLogitsWarper(top_k=top_k))
         if top_p < 1.0:
-            chain.append(TopPLogitsWarper(top_p=top_p))
+            chain.append(NucleusWarper(TopPLogitsWarper(top_p=top_p)))
         if min_p is not None:
             chain.append(MinPLogitsWarper(min_p=min_p))
         if typical_p < 1.0:
             chain.append(TypicalLogitsWarper(mass=typical_p))
     return chain
+
+
+class NucleusWarper:
+    """transformers' top-p warper over only the tokens still in play: after top-k that is 50 of SmolLM2's
+    49,152, and sorting all of them took 1.5 ms a token. Filtered tokens have probability 0 and add nothing to
+    the cumulative sums it thresholds, so it keeps the same tokens."""
+
+    most = 1024   # more candidates than this: the whole-vocabulary warper
+
+    def __init__(self, warper):
+        self.warper = warper
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        candidates = torch.isfinite(scores[0]).nonzero()[:, 0]
+        if scores.shape[0] != 1 or len(candidates) > self.most:
+            return self.warper(input_ids, scores)
+        kept = scores.new_full(scores.shape, -float("inf"))
+        kept[:, candidates] = self.warper(input_ids, scores[:, candidates])
+        return kept

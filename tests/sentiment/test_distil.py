@@ -75,3 +75,39 @@ def test_without_unlabelled_reviews_distillation_is_skipped(tiny_model_dir, tmp_
     shutil.copytree(root / "work", tmp_path / "work")
     Trainer(root / "data", recipe("tiny", distil_epochs=1), tmp_path / "out", tmp_path / "work", resume=True).run()
     assert "distillation: no unlabelled reviews, skipped" in capsys.readouterr().out
+
+
+def test_a_trained_model_of_the_same_vocabulary_joins_the_teachers(distilled, tmp_path, capsys):
+    from models.sentiment.train import Trainer
+
+    shutil.copytree(distilled / "work", tmp_path / "work")
+    with_teacher = recipe("tiny", distil_epochs=1, distil_teacher=str(distilled / "model"))
+    Trainer(distilled / "data", with_teacher, tmp_path / "out", tmp_path / "work", resume=True).run()
+    assert "classifier: resuming after stage 2" in capsys.readouterr().out   # only the distillation again
+    card = json.loads((tmp_path / "out" / artifacts.CARD_JSON).read_text())
+    assert set(card["metrics"]["distillation_teachers_valid"]) == {"classifier", "tfidf", "teacher", "mean"}
+    assert "bigger AWD-LSTM" in card["summary"]
+
+
+def test_a_teacher_of_another_vocabulary_is_refused(distilled, tiny_model_dir, tmp_path):
+    from models.sentiment.train import Trainer
+
+    shutil.copytree(distilled / "work", tmp_path / "work")
+    other = recipe("tiny", distil_epochs=1, distil_teacher=str(tiny_model_dir))
+    with pytest.raises(ValueError, match="another vocabulary"):
+        Trainer(distilled / "data", other, tmp_path / "out", tmp_path / "work", resume=True).run()
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_card_names_each_phase_machine_when_they_differ(distilled, tmp_path):
+    from models.sentiment.train import Trainer, hardware
+
+    assert json.loads((distilled / "model" / artifacts.CARD_JSON).read_text())["training"]["hardware"] == hardware()
+    shutil.copytree(distilled / "work", tmp_path / "work")
+    progress = json.loads((tmp_path / "work" / "progress.json").read_text())
+    progress["lm_hardware"] = "NVIDIA H100 80GB HBM3 GPU"   # as a run on a lent GPU records it
+    (tmp_path / "work" / "progress.json").write_text(json.dumps(progress))
+    Trainer(distilled / "data", recipe("tiny", distil_epochs=1), tmp_path / "out", tmp_path / "work", resume=True).run()
+    card = json.loads((tmp_path / "out" / artifacts.CARD_JSON).read_text())
+    assert card["training"]["hardware"] == dict(language_model="NVIDIA H100 80GB HBM3 GPU", classifier=hardware(),
+                                                distillation=hardware())

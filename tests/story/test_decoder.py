@@ -212,3 +212,21 @@ def test_compile_wanted_reads_the_environment_over_the_default(monkeypatch):
     for off in ("false", "Off", " no ", ""):
         monkeypatch.setenv(COMPILE_ENV, off)
         assert not compile_wanted(True)
+
+
+@pytest.mark.parametrize("top_k", [50, 0])
+def test_the_nucleus_over_the_tokens_in_play_keeps_what_transformers_keeps(top_k):
+    from transformers import TopKLogitsWarper, TopPLogitsWarper
+
+    from models.story.decoder import NucleusWarper
+
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.zeros(1, 1, dtype=torch.long)
+    for trial in range(40):
+        scores = torch.randn(1, 49_152, generator=generator) * (1 + trial % 4)
+        scores[0, :100] = -float("inf")   # banned by an earlier processor (no-repeat n-grams, say)
+        if top_k:
+            scores = TopKLogitsWarper(top_k)(ids, scores)
+        top_p = 0.5 + 0.45 * (trial % 10) / 9
+        expected = TopPLogitsWarper(top_p)(ids, scores.clone())
+        assert torch.equal(NucleusWarper(TopPLogitsWarper(top_p))(ids, scores.clone()), expected)
