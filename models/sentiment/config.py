@@ -31,7 +31,7 @@ class Recipe:
     clas_drop_mult: float = 0.5
     clas_bs: int = 64
     # distillation phase (0 epochs skips it): the whole classifier trained further on the labelled
-    # reviews and on the unlabelled ones, these with the mean of two teachers' P(pos): the classifier
+    # reviews and on the unlabelled ones, these with the mean of the teachers' P(pos): the classifier
     # itself and TF-IDF + logistic regression over our token ids, both fitted on the labelled train part
     distil_epochs: int = 0
     distil_lr: float = 1e-3

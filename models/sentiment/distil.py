@@ -47,13 +47,18 @@ def classifier_probs(model: torch.nn.Module, tokenizer: ReviewTokenizer, recipe:
     return _scored(SentimentModel(LeanClassifier(state), tokenizer, recipe, card={}, precision=precision), seqs)
 
 
-def teacher_probs(folder: Path, vocab: list[str], ids: Sequence[np.ndarray]) -> np.ndarray:
-    """P(pos) from a trained model folder of the same vocabulary, each review truncated its way."""
+def load_teacher(folder: Path, vocab: list[str]):
+    """A trained model folder of the same vocabulary (checksums verified), as a SentimentModel."""
     from .model import SentimentModel
 
     teacher = SentimentModel.load(folder, precision="bf16" if DEVICE == "cpu" else "fp32")
     if teacher.tokenizer.vocab != vocab:
         raise ValueError(f"distillation teacher {folder} has another vocabulary than this model")
+    return teacher
+
+
+def teacher_probs(teacher, ids: Sequence[np.ndarray]) -> np.ndarray:
+    """P(pos) from a loaded teacher, each review truncated its way."""
     r = teacher.recipe
     return _scored(teacher, [classifier_ids(x, r.head, r.tail) for x in ids])
 

@@ -311,7 +311,9 @@ class Trainer:
         (the mean P(pos) of the teachers fitted on the labelled train part: see distil.py)."""
         r = self.recipe
         checkpoint = self.work_dir / "distil.safetensors"
-        settings = [r.distil_epochs, r.distil_lr] + ([r.distil_teacher] if r.distil_teacher else [])
+        # a teacher is checked before anything is scored or forgotten, and known by its version
+        teacher = distil.load_teacher(Path(r.distil_teacher), tokenizer.vocab) if r.distil_teacher else None
+        settings = [r.distil_epochs, r.distil_lr] + ([r.distil_teacher, teacher.version] if teacher else [])
         if self.progress.get("distil", {}).get("settings") == settings and checkpoint.exists():
             load_model(learn.model, str(checkpoint), device="cpu")
             print("distillation: resuming from checkpoint", flush=True)
@@ -328,8 +330,8 @@ class Trainer:
         from_classifier = distil.classifier_probs(learn.model, tokenizer, r,
                                                   [classifier_ids(ids[i], r.head, r.tail) for i in scored])
         probs = dict(classifier=from_classifier, tfidf=distil.tfidf_probs(ids, labels, train_idx, scored))
-        if r.distil_teacher:
-            probs["teacher"] = distil.teacher_probs(Path(r.distil_teacher), tokenizer.vocab, [ids[i] for i in scored])
+        if teacher:
+            probs["teacher"] = distil.teacher_probs(teacher, [ids[i] for i in scored])
         teachers = probs["mean"] = np.mean(list(probs.values()), axis=0)
         n_valid, valid_labels = len(valid_idx), labels[valid_idx]
         report = {name: scores(valid_labels, (p[:n_valid] >= 0.5).astype(int))["accuracy"] for name, p in probs.items()}
@@ -384,7 +386,7 @@ class Trainer:
                      "(input embeddings initialised from SmolLM2-135M's token embeddings, PCA-projected), "
                      "then a concat-pooling classifier fine-tuned with gradual unfreezing"
                      + (", then trained further on the unlabelled reviews too, with the mean P(pos) of its own"
-                        + (", a TF-IDF model's and a bigger AWD-LSTM's" if self.recipe.distil_teacher
+                        + (", a TF-IDF model's and another trained model's" if self.recipe.distil_teacher
                            else " and a TF-IDF model's") + " as their targets (distillation). " if distilled else ". ")
                      + "Tokenizer: SmolLM2's byte-level BPE (Apache-2.0) reduced to the most frequent tokens."),
             data=dict(source="aclImdb v1 (Maas et al., 2011)", classifier_train_reviews=n_train,

@@ -214,7 +214,7 @@ def test_compile_wanted_reads_the_environment_over_the_default(monkeypatch):
         assert not compile_wanted(True)
 
 
-@pytest.mark.parametrize("top_k", [50, 0])
+@pytest.mark.parametrize("top_k", [50, 700, 0])   # 0: too many candidates, the whole warper
 def test_the_nucleus_over_the_tokens_in_play_keeps_what_transformers_keeps(top_k):
     from transformers import TopKLogitsWarper, TopPLogitsWarper
 
@@ -230,3 +230,15 @@ def test_the_nucleus_over_the_tokens_in_play_keeps_what_transformers_keeps(top_k
         top_p = 0.5 + 0.45 * (trial % 10) / 9
         expected = TopPLogitsWarper(top_p)(ids, scores.clone())
         assert torch.equal(NucleusWarper(TopPLogitsWarper(top_p))(ids, scores.clone()), expected)
+
+
+def test_the_nucleus_of_a_batch_or_of_a_row_with_no_candidates_is_transformers_own():
+    from transformers import TopPLogitsWarper
+
+    from models.story.decoder import NucleusWarper
+
+    ids = torch.zeros(2, 1, dtype=torch.long)
+    nothing_left = torch.full((1, 300), -float("inf"))
+    assert torch.equal(NucleusWarper(TopPLogitsWarper(0.9))(ids[:1], nothing_left.clone()), nothing_left)
+    batch = torch.randn(2, 300, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(NucleusWarper(TopPLogitsWarper(0.9))(ids, batch.clone()), TopPLogitsWarper(0.9)(ids, batch.clone()))
