@@ -1,8 +1,10 @@
-"""Cost of choosing one token from SmolLM2-sized logits (49,152) with the Balanced preset's chain (no-repeat
-3-grams, temperature 0.8, top-k 50, top-p 0.9, then softmax + multinomial): transformers' top-p warper, which
-sorts the whole vocabulary, beside NucleusWarper, which sorts the tokens top-k left. Both keep the same tokens.
+"""Cost of choosing one token with the app's sampling presets on SmolLM2's real logits (one forward over a
+written prompt and 200 greedy tokens: every position's 49,152 logits): transformers' top-p warper, which
+sorts the whole vocabulary, beside NucleusWarper, which does not (see models/story/decoder.py). It prints
+at how many positions both keep the same tokens, and whether they keep the same scores everywhere (they
+may keep different ones of exactly tied tokens: the int8 output head makes ties).
 
-    python -m bench.story_sampling [--tokens 200] [--rounds 3]
+    python -m bench.story_sampling [--rounds 3]
 """
 from __future__ import annotations
 
@@ -14,38 +16,55 @@ import time
 import torch
 from transformers import LogitsProcessorList
 
+from models.story.config import PRESETS
 from models.story.decoder import NucleusWarper, logits_processors
+from models.story.generate import Generator
 
-VOCAB, PROMPT_TOKENS = 49_152, 120
+PROMPT = ("Write the opening of a story: a retired stunt double is asked to teach a nervous young actor to fall "
+          "down a staircase, and the lesson goes wrong in a way that saves both their careers.")
 
 
-def per_token_ms(chain, ids: torch.Tensor, logits: list[torch.Tensor]) -> float:
+def chains(preset: str, prompt_length: int) -> tuple[LogitsProcessorList, LogitsProcessorList]:
+    s = PRESETS[preset]
+    nucleus = logits_processors(None, {2}, prompt_length, True, s.temperature, s.top_k, s.top_p, s.min_p,
+                                s.typical_p, s.repetition_penalty, s.no_repeat_ngram_size)
+    return LogitsProcessorList(p.warper if isinstance(p, NucleusWarper) else p for p in nucleus), nucleus
+
+
+def per_token_ms(chain, ids: torch.Tensor, logits: torch.Tensor) -> float:
     t0 = time.perf_counter()
-    for scores in logits:
-        torch.multinomial(torch.softmax(chain(ids, scores.clone()), dim=-1), 1)
+    for i, row in enumerate(logits):
+        torch.multinomial(torch.softmax(chain(ids[:, :i + 1], row[None].clone()), dim=-1), 1)
     return (time.perf_counter() - t0) / len(logits) * 1e3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(0, VOCAB, (1, PROMPT_TOKENS), generator=generator)
-    logits = [torch.randn(1, VOCAB, generator=generator) * 3 for _ in range(args.tokens)]
-    nucleus = logits_processors(None, {2}, PROMPT_TOKENS, True, 0.8, 50, 0.9, None, 1.0, 1.0, 3)
-    whole = LogitsProcessorList(p.warper if isinstance(p, NucleusWarper) else p for p in nucleus)
-    times: dict[str, list[float]] = {"transformers top-p (baseline)": [], "NucleusWarper": []}
-    for _ in range(args.rounds):   # interleaved: these cores are noisy
-        for name, chain in zip(times, (whole, nucleus)):
-            times[name].append(per_token_ms(chain, ids, logits))
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    for name, ms in medians.items():
-        print(f"{name:32s} {ms:6.2f} ms a token")
-    baseline, new = medians.values()
-    print(f"NucleusWarper: x{baseline / new:.2f} faster, {baseline - new:.2f} ms a token saved")
-    print(json.dumps(dict(torch_threads=torch.get_num_threads(), ms_per_token=medians)))
+    generator = Generator.load(compiled=False)
+    prompt = generator.tokenizer(PROMPT, return_tensors="pt").input_ids
+    with torch.inference_mode():
+        ids = generator.model.generate(prompt, max_new_tokens=200)
+        logits = generator.model(ids).logits[0].float()
+    report = {}
+    for preset in ("Balanced", "Creative"):
+        whole, nucleus = chains(preset, prompt.shape[1])
+        kept = [(whole(ids[:, :i + 1], row[None].clone()), nucleus(ids[:, :i + 1], row[None].clone()))
+                for i, row in enumerate(logits)]
+        same_tokens = sum(torch.equal(a, b) for a, b in kept)
+        same_scores = all(torch.equal(a[a.isfinite()].sort().values, b[b.isfinite()].sort().values) for a, b in kept)
+        times: dict[str, list[float]] = {"transformers top-p (baseline)": [], "NucleusWarper": []}
+        for _ in range(args.rounds):   # interleaved: these cores are noisy
+            for name, chain in zip(times, (whole, nucleus)):
+                times[name].append(per_token_ms(chain, ids, logits))
+        medians = {name: round(statistics.median(t), 3) for name, t in times.items()}
+        baseline, new = medians.values()
+        print(f"{preset}: {baseline:.2f} → {new:.2f} ms a token (x{baseline / new:.2f}); same kept tokens at "
+              f"{same_tokens} of {len(kept)} positions, same kept scores at all: {same_scores}")
+        report[preset] = dict(ms_per_token=medians, same_kept_tokens=same_tokens, positions=len(kept),
+                              same_kept_scores=same_scores)
+    print(json.dumps(dict(torch_threads=torch.get_num_threads(), **report)))
 
 
 if __name__ == "__main__":

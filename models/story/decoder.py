@@ -242,20 +242,47 @@ def logits_processors(min_new_tokens: int | None, eos: set[int], prompt_length: 
 
 
 class NucleusWarper:
-    """transformers' top-p warper over only the tokens still in play: after top-k that is 50 of SmolLM2's
-    49,152, and sorting all of them took 1.5 ms a token. Filtered tokens have probability 0 and add nothing to
-    the cumulative sums it thresholds, so it keeps the same tokens (up to the last bit of a softmax sum
-    taken in another order, at the top-p boundary)."""
+    """transformers' top-p without sorting the whole vocabulary (1.5 ms a token after a top-k, 4 ms without
+    one, on SmolLM2's 49,152 logits). After a top-k, its warper runs over the tokens still in play: filtered
+    tokens have probability 0 and add nothing to the cumulative sums it thresholds. Without one, when the
+    `most` likeliest tokens hold more than top_p of the mass (the rest is then all cut), it applies the same
+    rule to them alone. It keeps what the whole warper keeps, up to the last bit of a sum taken in another
+    order at the top-p boundary, except where equal scores straddle the cut (the int8 output head makes
+    ties): which of those survive follows each sort's order, so it may keep another of equally likely
+    tokens (as many, with the same scores)."""
 
-    most = 1024   # more candidates than this: the whole-vocabulary warper
+    most = 1024
 
     def __init__(self, warper):
         self.warper = warper
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        candidates = (scores[0] != -float("inf")).nonzero()[:, 0]
-        if scores.shape[0] != 1 or len(candidates) > self.most:
+        kept_ids = self.nucleus(input_ids, scores[0]) if scores.shape[0] == 1 else None
+        if kept_ids is None:
             return self.warper(input_ids, scores)
         kept = scores.new_full(scores.shape, self.warper.filter_value)
-        kept[:, candidates] = self.warper(input_ids, scores[:, candidates])
+        kept[0, kept_ids] = scores[0, kept_ids]
         return kept
+
+    def nucleus(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor | None:
+        """Ids of the tokens top-p keeps from one row of scores, or None where only the whole warper knows."""
+        candidates = (scores != -float("inf")).nonzero()[:, 0]
+        if len(candidates) <= self.most:
+            warped = self.warper(input_ids, scores[None, candidates])[0]
+            return candidates[warped != self.warper.filter_value]
+        return self.head_nucleus(scores)
+
+    def head_nucleus(self, scores: torch.Tensor) -> torch.Tensor | None:
+        """Ids top-p keeps when they are all among the `most` likeliest, else None. The whole warper cuts a
+        token when its probability plus all smaller ones' is at most 1 - top_p."""
+        probs = scores.softmax(-1)
+        top, ids = probs.topk(self.most)
+        rest = probs.sum() - top.sum()
+        cut_at = 1 - self.warper.top_p
+        if rest > cut_at:
+            return None
+        from_below = rest + top.flip(0).cumsum(0).flip(0)
+        keep = from_below > cut_at
+        keep[:self.warper.min_tokens_to_keep] = True
+        return ids[keep]
+

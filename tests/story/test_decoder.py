@@ -232,6 +232,44 @@ def test_the_nucleus_over_the_tokens_in_play_keeps_what_transformers_keeps(top_k
         assert torch.equal(NucleusWarper(TopPLogitsWarper(top_p))(ids, scores.clone()), expected)
 
 
+@pytest.mark.parametrize("temperature", [0.7, 1.0, 1.4])
+def test_without_top_k_the_nucleus_among_the_likeliest_tokens_keeps_what_transformers_keeps(temperature):
+    from transformers import TopPLogitsWarper
+
+    from models.story.decoder import NucleusWarper
+
+    generator = torch.Generator().manual_seed(3)
+    ids = torch.zeros(1, 1, dtype=torch.long)
+    heads = 0
+    for trial in range(30):   # peaked like a language model's logits: a few likely tokens, a long flat tail
+        scores = torch.randn(1, 49_152, generator=generator) * 2
+        scores[0, torch.randint(0, 49_152, (40,), generator=generator)] += 12 + torch.rand(40, generator=generator) * 8
+        scores /= temperature
+        top_p = (0.8, 0.9, 0.95)[trial % 3]
+        nucleus = NucleusWarper(TopPLogitsWarper(top_p))
+        heads += nucleus.head_nucleus(scores[0]) is not None
+        assert torch.equal(nucleus(ids, scores.clone()), TopPLogitsWarper(top_p)(ids, scores.clone()))
+    assert heads >= 10   # the path without a sort was taken, not only the whole warper
+
+
+@pytest.mark.parametrize("top_k", [50, 0])
+def test_tied_scores_across_the_cut_keep_as_many_equally_likely_tokens(top_k):
+    from transformers import TopKLogitsWarper, TopPLogitsWarper
+
+    from models.story.decoder import NucleusWarper
+
+    generator = torch.Generator().manual_seed(5)
+    ids = torch.zeros(1, 1, dtype=torch.long)
+    for trial in range(20):   # coarse scores, as an int8 output head gives: many exact ties
+        scores = (torch.randn(1, 49_152, generator=generator) * 4).round() / 2
+        scores[0, :30] += 6
+        if top_k:
+            scores = TopKLogitsWarper(top_k)(ids, scores)
+        expected = TopPLogitsWarper(0.9)(ids, scores.clone())
+        got = NucleusWarper(TopPLogitsWarper(0.9))(ids, scores.clone())
+        assert torch.equal(got[torch.isfinite(got)].sort().values, expected[torch.isfinite(expected)].sort().values)
+
+
 def test_the_nucleus_of_a_batch_or_of_a_row_with_no_candidates_is_transformers_own():
     from transformers import TopPLogitsWarper
 
