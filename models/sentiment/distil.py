@@ -43,15 +43,15 @@ def classifier_probs(model: torch.nn.Module, tokenizer: ReviewTokenizer, recipe:
     from .model import SentimentModel
 
     state = {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()}
-    precision = "bf16" if recipe.bf16 and DEVICE == "cpu" else "fp32"
-    return _scored(SentimentModel(LeanClassifier(state), tokenizer, recipe, card={}, precision=precision), seqs)
+    return _scored(SentimentModel(LeanClassifier(state), tokenizer, recipe, card={},
+                                  precision=_precision(recipe.bf16)), seqs)
 
 
 def load_teacher(folder: Path, vocab: list[str]):
     """A trained model folder of the same vocabulary (checksums verified), as a SentimentModel."""
     from .model import SentimentModel
 
-    teacher = SentimentModel.load(folder, precision="bf16" if DEVICE == "cpu" else "fp32")
+    teacher = SentimentModel.load(folder, precision=_precision(bf16=True))
     if teacher.tokenizer.vocab != vocab:
         raise ValueError(f"distillation teacher {folder} has another vocabulary than this model")
     return teacher
@@ -61,6 +61,10 @@ def teacher_probs(teacher, ids: Sequence[np.ndarray]) -> np.ndarray:
     """P(pos) from a loaded teacher, each review truncated its way."""
     r = teacher.recipe
     return _scored(teacher, [classifier_ids(x, r.head, r.tail) for x in ids])
+
+
+def _precision(bf16: bool) -> str:
+    return "bf16" if bf16 and DEVICE == "cpu" else "fp32"
 
 
 def _scored(model, seqs: list[list[int]]) -> np.ndarray:

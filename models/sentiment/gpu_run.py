@@ -79,23 +79,39 @@ def start(name: str, args: list[str], data: str, out: Path, seed: Path) -> subpr
 
 def pack(name: str, out: Path) -> None:
     """The finished model (or else its last classifier stage) as fp16 parts, and its small files."""
-    from safetensors.torch import load_file, save_file
-
     model_dir, work = Path(f"work/out_{name}"), Path(f"work/run_{name}")
-    weights = model_dir / "model.safetensors"
-    if name in WEIGHTLESS:
-        weights = None
-    elif not weights.exists() and name == DISTIL:   # its classifier stages are A's
-        print(name, "stopped before its export: nothing to pack", flush=True)
-        return
-    elif not weights.exists():   # stopped at the deadline: the last finished classifier stage
-        progress = json.loads((work / "progress.json").read_text()) if (work / "progress.json").exists() else {}
-        weights = work / f"clas_stage{progress.get('clas_stages_done', 0)}.safetensors"
-        if not weights.exists():
+    weights = None
+    if name not in WEIGHTLESS:
+        weights = _weights_to_pack(name, model_dir, work)
+        if weights is None:
             print(name, "nothing to pack", flush=True)
             return
+        _save_fp16_parts(weights, name, out)
+    with tarfile.open(out / f"{name}_meta.tar.gz", "w:gz") as tar:
+        for f in [*model_dir.glob("*.json"), *model_dir.glob("*.md"), work / "progress.json", out / f"{name}.log"]:
+            if f.exists() and f.name != "tokenizer.json":
+                tar.add(f, arcname=f.name)
+    (out / f"{name}.log").unlink()
+    print(time.strftime("%X"), name, "packed", weights or "its card and log", flush=True)
+
+
+def _weights_to_pack(name: str, model_dir: Path, work: Path) -> Path | None:
+    """The exported model, else (stopped at the deadline) the last finished classifier stage; C's stages are
+    A's, so a C stopped early has nothing of its own."""
+    exported = model_dir / "model.safetensors"
+    if exported.exists() or name == DISTIL:
+        return exported if exported.exists() else None
+    progress = json.loads((work / "progress.json").read_text()) if (work / "progress.json").exists() else {}
+    stage = work / f"clas_stage{progress.get('clas_stages_done', 0)}.safetensors"
+    return stage if stage.exists() else None
+
+
+def _save_fp16_parts(weights: Path, name: str, out: Path) -> None:
+    """`weights` as fp16 safetensors of at most PART_BYTES each (a returned file holds 16 MiB)."""
+    from safetensors.torch import load_file, save_file
+
     parts, size = [{}], 0
-    for key, tensor in load_file(str(weights)).items() if weights else ():
+    for key, tensor in load_file(str(weights)).items():
         tensor = tensor.half() if tensor.is_floating_point() else tensor
         nbytes = tensor.numel() * tensor.element_size()
         if parts[-1] and size + nbytes > PART_BYTES:
@@ -103,14 +119,8 @@ def pack(name: str, out: Path) -> None:
             size = 0
         parts[-1][key] = tensor
         size += nbytes
-    for i, part in enumerate(parts if weights else ()):
+    for i, part in enumerate(parts):
         save_file(part, str(out / f"{name}_w{i}.safetensors"))
-    with tarfile.open(out / f"{name}_meta.tar.gz", "w:gz") as tar:
-        for f in [*model_dir.glob("*.json"), *model_dir.glob("*.md"), work / "progress.json", out / f"{name}.log"]:
-            if f.exists() and f.name != "tokenizer.json":
-                tar.add(f, arcname=f.name)
-    (out / f"{name}.log").unlink()
-    print(time.strftime("%X"), name, "packed", weights or "its card and log", flush=True)
 
 
 def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> None:
@@ -120,7 +130,6 @@ def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> N
     print(time.strftime("%X"), "device:", torch_device(), flush=True)
     data = smoke_data or "work/gpu/no-csv-needed"   # the carried cache holds every id and label
     runs = {n: SMOKE if smoke_data else RUNS[n] for n in names}
-    seeds = dict.fromkeys(runs, cache)
     procs = {n: start(n, runs[n], data, out, cache) for n in runs}
     codes: dict[str, int | None] = {}
     retried: set[str] = set()
@@ -132,7 +141,7 @@ def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> N
             if code not in (None, 0) and name not in retried and name != DISTIL and elapsed < 150:
                 print(time.strftime("%X"), name, "failed early; again without mixed precision", flush=True)
                 retried.add(name)
-                procs[name] = start(name, runs[name] + ["--set", "bf16=false"], data, out, seeds[name])
+                procs[name] = start(name, runs[name] + ["--set", "bf16=false"], data, out, cache)
             elif code is not None or elapsed > deadline_s:
                 if code is None:
                     proc.kill()
@@ -148,8 +157,8 @@ def run(deadline_s: float, names: str, smoke_data: str | None, cache: Path) -> N
         if DISTIL not in runs and codes.get(DISTIL_FROM) == 0 and left > DISTIL_LEAST_S \
                 and (TEACHER not in procs or left < DISTIL_WAIT_S):
             teacher = ["--set", f'distil_teacher="work/out_{TEACHER}"'] if codes.get(TEACHER) == 0 else []
-            runs[DISTIL], seeds[DISTIL] = DISTIL_ARGS + teacher, Path(f"work/run_{DISTIL_FROM}")
-            procs[DISTIL] = start(DISTIL, runs[DISTIL], data, out, seeds[DISTIL])
+            runs[DISTIL] = DISTIL_ARGS + teacher
+            procs[DISTIL] = start(DISTIL, runs[DISTIL], data, out, Path(f"work/run_{DISTIL_FROM}"))
     print(json.dumps(dict(seconds=round(time.time() - t0), exits=codes)), flush=True)
 
 
