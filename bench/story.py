@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import multiprocessing
 import statistics
@@ -52,7 +53,9 @@ def transformers_int4() -> Generator:
     return Generator(model, tokenizer, "transformers", merged_adapter(model, ADAPTER_DIR)).quantized()
 
 
-# every variant runs in screenplay style (the page's default), i.e. with the LoRA adapter merged
+# every variant runs in screenplay style (the page's default: the LoRA adapter's change on) and plain (the model
+# the GGUF holds, as llama.cpp runs it)
+STYLES = {"screenplay": True, "plain": False}
 VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32", compiled=False),
             "int4, transformers (before)": transformers_int4,
             "int4, lean decoder": lambda: Generator.load(precision="int4", compiled=False),
@@ -60,26 +63,27 @@ VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32", compi
 
 
 def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats: int) -> list[dict]:
-    """One row per variant and decoding. The runs go in rounds, every variant and decoding once a round, so a
-    slow spell of these shared cores falls on all of them alike; the first round is a warm-up."""
-    runs: dict[tuple[str, str], list] = {}
+    """One row per variant, style and decoding. The runs go in rounds, each of them once a round, so a slow
+    spell of these shared cores falls on all of them alike; the first round is a warm-up."""
+    runs: dict[tuple[str, str, str], list] = {}
     for round_ in range(repeats + 1):
         for name, generator in generators.items():
             generator.decode_threads = threads
-            generator.screenplay_model.generation_config.min_new_tokens = tokens       # no early end-of-text
-            for decoding, sampling in DECODING.items():
-                run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens)))
+            for model in (generator.model, generator.screenplay_model):
+                model.generation_config.min_new_tokens = tokens       # no early end-of-text
+            for (style, screenplay), (decoding, sampling) in itertools.product(STYLES.items(), DECODING.items()):
+                run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens), screenplay))
                 start = time.process_time()
                 run.text()
                 if round_:
-                    runs.setdefault((name, decoding), []).append(
+                    runs.setdefault((name, style, decoding), []).append(
                         (run.result, run.result.new_tokens / (time.process_time() - start)))
     # tokens per CPU-second: what the process would do with its threads to itself (robust to other jobs)
-    return [dict(variant=name, threads=threads, decoding=decoding,
+    return [dict(variant=name, style=style, threads=threads, decoding=decoding,
                  tokens_per_s=round(statistics.median(r.tokens_per_s for r, _ in done), 1),
                  ttft_ms=round(statistics.median(r.ttft_ms for r, _ in done), 1), new_tokens=done[0][0].new_tokens,
                  tokens_per_cpu_s=round(statistics.median(cpu for _, cpu in done), 1))
-            for (name, decoding), done in runs.items()]
+            for (name, style, decoding), done in runs.items()]
 
 
 def int4_perplexity(windows: int) -> dict:
@@ -99,18 +103,20 @@ def int4_perplexity(windows: int) -> dict:
 
 
 def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
-    """llama.cpp's greedy decoding of the same GGUF (the plain model), after one warm-up run."""
+    """llama.cpp's greedy decoding of the same GGUF (the plain model), after one warm-up run; end-of-text is
+    barred, so it decodes `tokens` tokens as ours do (min_new_tokens), not the ~80 it would stop after."""
     from llama_cpp import Llama
 
     llm = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False)
     rates, ttfts = [], []
     for _ in range(repeats + 1):
         start, first, count = time.perf_counter(), None, 0
-        for _ in llm(PROMPT, max_tokens=tokens, temperature=0.0, stream=True):
+        for _ in llm(PROMPT, max_tokens=tokens, temperature=0.0, stream=True,
+                     logit_bias={llm.token_eos(): -float("inf")}):
             first, count = first or time.perf_counter(), count + 1
         rates.append((count - 1) / (time.perf_counter() - first))
         ttfts.append((first - start) * 1000)
-    return dict(threads=threads, tokens_per_s=round(statistics.median(rates[1:]), 1),
+    return dict(threads=threads, new_tokens=count, tokens_per_s=round(statistics.median(rates[1:]), 1),
                 ttft_ms=round(statistics.median(ttfts[1:]), 1))
 
 
@@ -122,9 +128,10 @@ def llama_cpp_apart(tokens: int, threads: int, repeats: int) -> dict:
 
 
 def ratios(speed_rows: list[dict], llama_rows: list[dict]) -> dict:
-    """Our greedy tokens/s over llama.cpp's, per variant and thread count."""
+    """Our greedy tokens/s over llama.cpp's, per variant, style and thread count."""
     llama = {row["threads"]: row["tokens_per_s"] for row in llama_rows}
-    return {f"{row['variant']}, {row['threads']} thread(s)": round(row["tokens_per_s"] / llama[row["threads"]], 2)
+    return {f"{row['variant']}, {row['style']}, {row['threads']} thread(s)":
+            round(row["tokens_per_s"] / llama[row["threads"]], 2)
             for row in speed_rows if row["decoding"] == "greedy" and row["threads"] in llama}
 
 

@@ -2,7 +2,7 @@
 written prompt and 200 greedy tokens: every position's 49,152 logits): transformers' top-p warper, which
 sorts the whole vocabulary, beside NucleusWarper, which does not (see models/story/decoder.py). It prints
 at how many positions both keep the same tokens, and whether they keep the same scores everywhere (they
-may keep different ones of exactly tied tokens: the int8 output head makes ties).
+may keep different ones of exactly tied tokens: the output head's bf16 estimates make ties).
 
     python -m bench.story_sampling [--rounds 3]
 """

@@ -118,7 +118,7 @@ class LlamaDecoder(nn.Module):
         self.blocks = nn.ModuleList(Block(layer, head_dim) for layer in inner.layers)
         self.norm = RMSNorm(inner.norm)
         self.lm_head = _linear(model.lm_head)
-        if config.tie_word_embeddings:   # one table in float; quantising gives the head its own int8 copy
+        if config.tie_word_embeddings:   # one table in float; quantising gives the head its own copies
             self.lm_head.weight = self.embed.weight
         with torch.no_grad():   # the model's own rotary module, so any rope variant it has is kept
             cos, sin = inner.rotary_emb(torch.ones(1), torch.arange(context)[None])
@@ -134,7 +134,7 @@ class LlamaDecoder(nn.Module):
         count (both are part of what the program was compiled for), and keys that never fill the whole cache
         (generate() never feeds back its last token; a full cache would be compiled for separately). The
         prompt's prefill stays eager. False, and eager decoding kept, where compiling fails."""
-        self.step = torch.compile(self.forward, dynamic=True)
+        self.step = torch.compile(self.forward, dynamic=True, options={"cpp_wrapper": True})
         try:
             with torch.inference_mode():
                 cache = self.new_cache(5)
@@ -247,7 +247,7 @@ class NucleusWarper:
     tokens have probability 0 and add nothing to the cumulative sums it thresholds. Without one, when the
     `most` likeliest tokens hold more than top_p of the mass (the rest is then all cut), it applies the same
     rule to them alone. It keeps what the whole warper keeps, up to the last bit of a sum taken in another
-    order at the top-p boundary, except where equal scores straddle the cut (the int8 output head makes
+    order at the top-p boundary, except where equal scores straddle the cut (the output head's bf16 estimates make
     ties): which of those survive follows each sort's order, so it may keep another of equally likely
     tokens (as many, with the same scores)."""
 

@@ -5,7 +5,7 @@ import torch
 from models.story.decoder import LlamaDecoder, supports
 from models.story.generate import Generator, Request
 from models.story.config import Sampling
-from models.story.quant import Int4Linear, Int8Linear, LowRankDelta, quantize_weights
+from models.story.quant import Int4Linear, LowRankDelta, ShortlistHead, quantize_weights
 
 PROMPT = torch.tensor([[5, 17, 42, 8, 99, 3, 61]])
 
@@ -127,7 +127,7 @@ def test_quantised_decoder_keeps_a_tuned_change_as_one_low_rank_delta_per_fused_
     quantized_plain = quantize_weights(LlamaDecoder(plain, 96))
     block = quantized.blocks[0]
     assert isinstance(block.qkv, LowRankDelta) and block.qkv.down.shape[0] == 4   # q's rank 2 + v's rank 2
-    assert isinstance(block.gate_up, Int4Linear) and isinstance(quantized.lm_head, Int8Linear)
+    assert isinstance(block.gate_up, Int4Linear) and isinstance(quantized.lm_head, ShortlistHead)
     x = torch.randn(5, 64)
     change = x @ (float_tuned.blocks[0].qkv.weight - float_plain.blocks[0].qkv.weight).t()
     with torch.inference_mode():

@@ -108,9 +108,9 @@ def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):
 def test_int4_is_the_default_and_fp32_keeps_the_model_as_loaded(tiny_model_dir, monkeypatch):
     from torch import nn
 
-    from models.story.quant import Int8Linear
+    from models.story.quant import ShortlistHead
 
-    assert isinstance(Generator.load(tiny_model_dir).model.lm_head, Int8Linear)
+    assert isinstance(Generator.load(tiny_model_dir).model.lm_head, ShortlistHead)
     monkeypatch.setenv("REELPULSE_STORY_PRECISION", "fp32")
     generator = Generator.load(tiny_model_dir)
     assert type(generator.model.lm_head) is nn.Linear

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from models.story.quant import GROUP, Int4Linear, Int8Linear, LowRankDelta, quantize_weights
+from models.story.quant import GROUP, Int4Linear, Int8Linear, LowRankDelta, ShortlistHead, quantize_weights
 
 
 def four_bit_blocks(out_features: int, in_features: int) -> torch.Tensor:
@@ -49,6 +49,37 @@ def test_int8_head_gives_float32_logits_close_to_the_original():
     assert (got - linear(x)).norm() / linear(x).norm() < 0.02
 
 
+def int8_logits(head: ShortlistHead, x: torch.Tensor) -> torch.Tensor:
+    return (x.float() @ head.exact.weight_int8.float().t()) * head.exact.scale.float()
+
+
+def test_shortlist_head_gives_the_likeliest_tokens_their_8_bit_logits_and_the_rest_their_4_bit_ones():
+    torch.manual_seed(0)
+    linear = nn.Linear(64, 1024, bias=False)
+    head = ShortlistHead(linear)
+    x = torch.randn(3, 2, 64).bfloat16()
+    got = head(x)
+    assert got.dtype == torch.float32 and got.shape == (3, 2, 1024)
+    estimate, exact = head.estimate(x).float(), int8_logits(head, x)
+    shortlisted = torch.zeros_like(got, dtype=torch.bool).scatter(-1, estimate.topk(head.shortlist, -1).indices, True)
+    assert torch.allclose(got[shortlisted], exact[shortlisted], rtol=1e-5, atol=1e-5)
+    assert torch.equal(got[~shortlisted], estimate[~shortlisted])
+    assert torch.equal(got.argmax(-1), exact.argmax(-1))
+    assert (got - linear(x.float())).norm() / linear(x.float()).norm() < 0.15
+
+
+def test_a_vocabulary_no_larger_than_the_shortlist_gets_8_bit_logits_everywhere():
+    head = ShortlistHead(nn.Linear(32, 128, bias=False))
+    x = torch.randn(4, 32).bfloat16()
+    assert torch.allclose(head(x), int8_logits(head, x), rtol=1e-5, atol=1e-5)
+
+
+def test_quantize_weights_gives_a_head_with_a_bias_the_8_bit_kernel():
+    model = nn.Sequential(nn.Linear(32, 64))
+    model.get_output_embeddings = lambda: model[0]
+    assert isinstance(quantize_weights(model)[0], Int8Linear)
+
+
 def test_quantize_weights_replaces_every_linear_and_keeps_the_model_close():
     config = LlamaConfig(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2)
@@ -58,7 +89,7 @@ def test_quantize_weights_replaces_every_linear_and_keeps_the_model_close():
     reference = model(ids).logits
     quantized = quantize_weights(model)
     assert not any(type(m) is nn.Linear for m in quantized.modules())
-    assert isinstance(quantized.lm_head, Int8Linear)
+    assert isinstance(quantized.lm_head, ShortlistHead)
     assert isinstance(quantized.model.layers[0].mlp.down_proj, Int4Linear)
     logits = quantized(ids).logits
     assert logits.dtype == torch.float32
