@@ -11,6 +11,7 @@ llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -18,6 +19,7 @@ import multiprocessing
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,21 +58,29 @@ def transformers_int4() -> Generator:
 # every variant runs in screenplay style (the page's default: the LoRA adapter's change on) and plain (the model
 # the GGUF holds, as llama.cpp runs it)
 STYLES = {"screenplay": True, "plain": False}
+LLAMA = "llama.cpp, same GGUF"
 VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32", compiled=False),
             "int4, transformers (before)": transformers_int4,
             "int4, lean decoder": lambda: Generator.load(precision="int4", compiled=False),
             "int4, lean decoder + torch.compile (default)": lambda: Generator.load(precision="int4", compiled=True)}
 
 
-def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats: int) -> list[dict]:
-    """One row per variant, style and decoding. The runs go in rounds, each of them once a round, so a slow
-    spell of these shared cores falls on all of them alike; the first round is a warm-up."""
+def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats: int,
+           llama: Callable[[int], tuple] | None = None) -> list[dict]:
+    """One row per variant, style and decoding, and one for `llama` (llama.cpp) where given. The runs go in
+    rounds, each of them once a round, so a slow spell of these shared cores falls on all of them alike; the
+    first round is a warm-up."""
     runs: dict[tuple[str, str, str], list] = {}
+    llama_runs = []
     for round_ in range(repeats + 1):
+        if llama is not None:
+            llama_runs.append(llama(tokens))
         for name, generator in generators.items():
             generator.decode_threads = threads
             for model in (generator.model, generator.screenplay_model):
-                model.generation_config.min_new_tokens = tokens       # no early end-of-text
+                # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
+                # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)
+                model.generation_config.eos_token_id = None
             for (style, screenplay), (decoding, sampling) in itertools.product(STYLES.items(), DECODING.items()):
                 run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens), screenplay))
                 start = time.process_time()
@@ -79,11 +89,17 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
                     runs.setdefault((name, style, decoding), []).append(
                         (run.result, run.result.new_tokens / (time.process_time() - start)))
     # tokens per CPU-second: what the process would do with its threads to itself (robust to other jobs)
-    return [dict(variant=name, style=style, threads=threads, decoding=decoding,
+    rows = [dict(variant=name, style=style, threads=threads, decoding=decoding,
                  tokens_per_s=round(statistics.median(r.tokens_per_s for r, _ in done), 1),
                  ttft_ms=round(statistics.median(r.ttft_ms for r, _ in done), 1), new_tokens=done[0][0].new_tokens,
                  tokens_per_cpu_s=round(statistics.median(cpu for _, cpu in done), 1))
             for (name, style, decoding), done in runs.items()]
+    if llama_runs:
+        rates, ttfts, counts = zip(*llama_runs[1:])
+        rows.append(dict(variant=LLAMA, style="plain", threads=threads, decoding="greedy",
+                         tokens_per_s=round(statistics.median(rates), 1), ttft_ms=round(statistics.median(ttfts), 1),
+                         new_tokens=counts[0]))
+    return rows
 
 
 def int4_perplexity(windows: int) -> dict:
@@ -102,37 +118,45 @@ def int4_perplexity(windows: int) -> dict:
     return report
 
 
-def llama_cpp(tokens: int, threads: int, repeats: int) -> dict:
-    """llama.cpp's greedy decoding of the same GGUF (the plain model), after one warm-up run; end-of-text is
-    barred, so it decodes `tokens` tokens as ours do (min_new_tokens), not the ~80 it would stop after."""
+_LLM = None   # the llama.cpp model, in llama_cpp_apart's process
+
+
+def _llama_load(threads: int) -> None:
+    global _LLM
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False)
-    rates, ttfts = [], []
-    for _ in range(repeats + 1):
-        start, first, count = time.perf_counter(), None, 0
-        for _ in llm(PROMPT, max_tokens=tokens, temperature=0.0, stream=True,
-                     logit_bias={llm.token_eos(): -float("inf")}):
-            first, count = first or time.perf_counter(), count + 1
-        rates.append((count - 1) / (time.perf_counter() - first))
-        ttfts.append((first - start) * 1000)
-    return dict(threads=threads, new_tokens=count, tokens_per_s=round(statistics.median(rates[1:]), 1),
-                ttft_ms=round(statistics.median(ttfts[1:]), 1))
+    _LLM = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False)
 
 
-def llama_cpp_apart(tokens: int, threads: int, repeats: int) -> dict:
-    """llama_cpp() in a fresh process: it shares libgomp with torch, and the helper threads torch's work left here
-    would cut its threads' spin-wait short (see threads.on_own_thread)."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(llama_cpp, (tokens, threads, repeats))
+def _llama_once(tokens: int) -> tuple[float, float, int]:
+    """Tokens/s, first-token ms and new tokens of one greedy decoding of the same GGUF (the plain model), with
+    end-of-text barred, so it decodes `tokens` tokens as ours do, not the ~80 it would stop after."""
+    start, first, count = time.perf_counter(), None, 0
+    for _ in _LLM(PROMPT, max_tokens=tokens, temperature=0.0, stream=True,
+                  logit_bias={_LLM.token_eos(): -float("inf")}):
+        first, count = first or time.perf_counter(), count + 1
+    return (count - 1) / (time.perf_counter() - first), (first - start) * 1000, count
 
 
-def ratios(speed_rows: list[dict], llama_rows: list[dict]) -> dict:
-    """Our greedy tokens/s over llama.cpp's, per variant, style and thread count."""
-    llama = {row["threads"]: row["tokens_per_s"] for row in llama_rows}
+@contextlib.contextmanager
+def llama_cpp_apart(threads: int):
+    """A function running `_llama_once` in a process of its own, or None where llama-cpp-python is not installed.
+    Apart, since it shares libgomp with torch, and the helper threads torch's work left here would cut its
+    threads' spin-wait short (see threads.on_own_thread); kept for the whole run, so speeds() can put one of its
+    decodings in every round beside ours."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        yield None
+        return
+    with multiprocessing.get_context("spawn").Pool(1, initializer=_llama_load, initargs=(threads,)) as pool:
+        yield lambda tokens: pool.apply(_llama_once, (tokens,))
+
+
+def ratios(speed_rows: list[dict]) -> dict:
+    """Our greedy tokens/s over llama.cpp's from the same rounds, per variant, style and thread count."""
+    llama = {row["threads"]: row["tokens_per_s"] for row in speed_rows if row["variant"] == LLAMA}
     return {f"{row['variant']}, {row['style']}, {row['threads']} thread(s)":
             round(row["tokens_per_s"] / llama[row["threads"]], 2)
-            for row in speed_rows if row["decoding"] == "greedy" and row["threads"] in llama}
+            for row in speed_rows if row["decoding"] == "greedy" and row["variant"] != LLAMA and row["threads"] in llama}
 
 
 def main() -> None:
@@ -158,17 +182,14 @@ def main() -> None:
         generators[name] = on_own_thread(VARIANTS[name])
         report.setdefault("variant_load_s", {})[name] = round(time.perf_counter() - start, 1)
     for threads in args.threads:
-        for row in speeds(generators, threads, args.tokens, args.repeats):
-            report["speed"].append(row)
-            print(json.dumps(row), flush=True)
+        with llama_cpp_apart(threads) as llama:
+            for row in speeds(generators, threads, args.tokens, args.repeats, llama):
+                report["speed"].append(row)
+                print(json.dumps(row), flush=True)
     del generators
     if not args.no_perplexity:
         report["int4_perplexity"] = on_own_thread(int4_perplexity, args.windows)
-    if importlib.util.find_spec("llama_cpp") is None:
-        report["llama_cpp"] = dict(note="llama-cpp-python is not installed: column skipped")
-    else:
-        report["llama_cpp"] = [llama_cpp_apart(args.tokens, threads, args.repeats) for threads in args.threads]
-        report["ratio_to_llama_cpp"] = ratios(report["speed"], report["llama_cpp"])
+    report["ratio_to_llama_cpp"] = ratios(report["speed"]) or "llama-cpp-python is not installed: not compared"
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "speed"}, indent=2))
