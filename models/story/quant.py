@@ -56,7 +56,8 @@ class Int4Linear(nn.Module):
 
 
 class Int8Linear(nn.Module):
-    """`out_dtype` float32 for the output head, so sampling sees full-precision logits."""
+    """`out_dtype` float32 for an output head (the kernel's products are bf16; ShortlistHead recomputes the
+    logits that matter in float32)."""
     OUT_MULTIPLE, IN_MULTIPLE = 1, 16
 
     def __init__(self, linear: nn.Linear, out_dtype: torch.dtype = DTYPE):
