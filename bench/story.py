@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,15 +73,16 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
     first round is a warm-up."""
     runs: dict[tuple[str, str, str], list] = {}
     llama_runs = []
+    for generator in generators.values():   # settings of theirs that these runs change
+        generator.decode_threads = threads
+        for model in filter(None, (generator.model, generator.screenplay_model)):
+            # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
+            # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)
+            model.generation_config.eos_token_id = None
     for round_ in range(repeats + 1):
         if llama is not None:
             llama_runs.append(llama(tokens))
         for name, generator in generators.items():
-            generator.decode_threads = threads
-            for model in (generator.model, generator.screenplay_model):
-                # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
-                # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)
-                model.generation_config.eos_token_id = None
             for (style, screenplay), (decoding, sampling) in itertools.product(STYLES.items(), DECODING.items()):
                 run = generator.run(Request(PROMPT, "story", sampling.with_(max_new_tokens=tokens), screenplay))
                 start = time.process_time()
@@ -131,11 +133,14 @@ def _llama_load(threads: int) -> None:
 def _llama_once(tokens: int) -> tuple[float, float, int]:
     """Tokens/s, first-token ms and new tokens of one greedy decoding of the same GGUF (the plain model), with
     end-of-text barred, so it decodes `tokens` tokens as ours do, not the ~80 it would stop after."""
+    _LLM.reset()   # else it reuses the last run's prompt and its "first token" is one decoding step
     start, first, count = time.perf_counter(), None, 0
-    for _ in _LLM(PROMPT, max_tokens=tokens, temperature=0.0, stream=True,
-                  logit_bias={_LLM.token_eos(): -float("inf")}):
-        first, count = first or time.perf_counter(), count + 1
-    return (count - 1) / (time.perf_counter() - first), (first - start) * 1000, count
+    for chunk in _LLM(PROMPT, max_tokens=tokens, temperature=0.0, stream=True,
+                      logit_bias={_LLM.token_eos(): -float("inf")}):
+        if chunk["choices"][0]["finish_reason"] is None:   # the last chunk only says why it ended
+            first, count = first or time.perf_counter(), count + 1
+            last = time.perf_counter()
+    return (count - 1) / (last - first), (first - start) * 1000, count
 
 
 @contextlib.contextmanager
@@ -147,8 +152,8 @@ def llama_cpp_apart(threads: int):
     if importlib.util.find_spec("llama_cpp") is None:
         yield None
         return
-    with multiprocessing.get_context("spawn").Pool(1, initializer=_llama_load, initargs=(threads,)) as pool:
-        yield lambda tokens: pool.apply(_llama_once, (tokens,))
+    with ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _llama_load, (threads,)) as pool:
+        yield lambda tokens: pool.submit(_llama_once, tokens).result()   # a failed load raises, not respawns
 
 
 def ratios(speed_rows: list[dict]) -> dict:

@@ -208,8 +208,8 @@ class Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
         `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32".
-        `compiled`: lean decoders decode through torch.compile (about a minute more to load a model; decoding
-        ~1.2-1.35× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on a thread of its own
+        `compiled`: lean decoders decode through torch.compile (~3–4 min more on a machine's first load, ~20 s
+        later; decoding ~1.5× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on a thread of its own
         (on_own_thread)."""
         precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
         if precision not in PRECISIONS:

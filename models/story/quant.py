@@ -56,8 +56,8 @@ class Int4Linear(nn.Module):
 
 
 class Int8Linear(nn.Module):
-    """`out_dtype` float32 for an output head (the kernel's products are bf16; ShortlistHead recomputes the
-    logits that matter in float32)."""
+    """`out_dtype` float32 for an output head that fits no ShortlistHead (a bias, or a vocabulary that is not a
+    multiple of 16, as GPT-2's): its logits are the kernel's bf16 products cast to float32."""
     OUT_MULTIPLE, IN_MULTIPLE = 1, 16
 
     def __init__(self, linear: nn.Linear, out_dtype: torch.dtype = DTYPE):
@@ -93,9 +93,13 @@ class ShortlistHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.estimate(x).float()
-        ids = logits.topk(min(self.shortlist, self.out_features), dim=-1).indices
-        rows = self.exact.weight_int8[ids].float()                  # (..., shortlist, in)
-        exact = (rows @ x.float()[..., None])[..., 0] * self.exact.scale[ids].float()
+        shortlist = min(self.shortlist, self.out_features)
+        ids = logits.topk(shortlist, dim=-1, sorted=False).indices
+        if x[..., 0].numel() * shortlist >= self.out_features:   # many rows (a whole text): one product is smaller
+            exact = ((x.float() @ self.exact.weight_int8.float().t()) * self.exact.scale.float()).gather(-1, ids)
+        else:
+            rows = self.exact.weight_int8[ids].float()              # (..., shortlist, in)
+            exact = (rows @ x.float()[..., None])[..., 0] * self.exact.scale[ids].float()
         return logits.scatter(-1, ids, exact)
 
 
@@ -138,7 +142,8 @@ def _quantized(linear: nn.Linear, head: bool) -> nn.Module:
 
 
 def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Module:
-    """bf16 model with int4 Linear layers and an int8 output head (float32 logits), changed in place.
+    """bf16 model with int4 Linear layers and a ShortlistHead (float32 logits; Int8Linear where the head has a
+    bias or fits only the 8-bit kernel), changed in place.
     A layer whose shape fits only the int8 kernel gets int8; one that fits neither, or is not an
     `nn.Linear` (GPT-2's Conv1D), stays bf16. With `base` (the same architecture, still float), a layer
     whose weight differs from base's by a low-rank change is quantised from base's weight plus a

@@ -260,7 +260,7 @@ def test_tied_scores_across_the_cut_keep_as_many_equally_likely_tokens(top_k):
 
     generator = torch.Generator().manual_seed(5)
     ids = torch.zeros(1, 1, dtype=torch.long)
-    for trial in range(20):   # coarse scores, as an int8 output head gives: many exact ties
+    for trial in range(20):   # coarse scores, as bf16 head estimates give: many exact ties
         scores = (torch.randn(1, 49_152, generator=generator) * 4).round() / 2
         scores[0, :30] += 6
         if top_k:

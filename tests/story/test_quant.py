@@ -55,11 +55,11 @@ def int8_logits(head: ShortlistHead, x: torch.Tensor) -> torch.Tensor:
 
 def test_shortlist_head_gives_the_likeliest_tokens_their_8_bit_logits_and_the_rest_their_4_bit_ones():
     torch.manual_seed(0)
-    linear = nn.Linear(64, 1024, bias=False)
+    linear = nn.Linear(64, 4096, bias=False)
     head = ShortlistHead(linear)
-    x = torch.randn(3, 2, 64).bfloat16()
+    x = torch.randn(3, 2, 64).bfloat16()       # 6 rows × 256 < 4,096: the gathered rows' path
     got = head(x)
-    assert got.dtype == torch.float32 and got.shape == (3, 2, 1024)
+    assert got.dtype == torch.float32 and got.shape == (3, 2, 4096)
     estimate, exact = head.estimate(x).float(), int8_logits(head, x)
     shortlisted = torch.zeros_like(got, dtype=torch.bool).scatter(-1, estimate.topk(head.shortlist, -1).indices, True)
     assert torch.allclose(got[shortlisted], exact[shortlisted], rtol=1e-5, atol=1e-5)
@@ -68,16 +68,31 @@ def test_shortlist_head_gives_the_likeliest_tokens_their_8_bit_logits_and_the_re
     assert (got - linear(x.float())).norm() / linear(x.float()).norm() < 0.15
 
 
+def test_many_rows_take_the_8_bit_logits_from_one_whole_product():
+    torch.manual_seed(0)
+    head = ShortlistHead(nn.Linear(64, 1024, bias=False))
+    x = torch.randn(2, 5, 64).bfloat16()       # 10 rows × 256 ≥ 1,024: the whole-product path
+    estimate, exact = head.estimate(x).float(), int8_logits(head, x)
+    ids = estimate.topk(head.shortlist, -1).indices
+    got = head(x)
+    assert torch.allclose(got.gather(-1, ids), exact.gather(-1, ids), rtol=1e-5, atol=1e-5)
+    assert torch.equal(got.argmax(-1), exact.argmax(-1))
+
+
 def test_a_vocabulary_no_larger_than_the_shortlist_gets_8_bit_logits_everywhere():
+    torch.manual_seed(0)
     head = ShortlistHead(nn.Linear(32, 128, bias=False))
     x = torch.randn(4, 32).bfloat16()
     assert torch.allclose(head(x), int8_logits(head, x), rtol=1e-5, atol=1e-5)
 
 
-def test_quantize_weights_gives_a_head_with_a_bias_the_8_bit_kernel():
-    model = nn.Sequential(nn.Linear(32, 64))
+@pytest.mark.parametrize("linear", [nn.Linear(32, 64), nn.Linear(48, 100, bias=False)],
+                         ids=["bias", "fits only 8 bits"])
+def test_quantize_weights_gives_other_heads_the_8_bit_kernel_with_float32_logits(linear):
+    model = nn.Sequential(linear)
     model.get_output_embeddings = lambda: model[0]
-    assert isinstance(quantize_weights(model)[0], Int8Linear)
+    head = quantize_weights(model)[0]
+    assert isinstance(head, Int8Linear) and head(torch.randn(2, linear.in_features)).dtype == torch.float32
 
 
 def test_quantize_weights_replaces_every_linear_and_keeps_the_model_close():
