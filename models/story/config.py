@@ -25,8 +25,8 @@ DECODE_THREADS: int | None = None
 
 def compile_wanted(default: bool) -> bool:
     """$REELPULSE_STORY_COMPILE where set ("0", "false", "off", "no" or empty: off; anything else: on), else
-    `default`: compiling costs ~3–4 min on a machine's first load
-    (~20 s once inductor's cache holds it) and pays in a long-lived app, not in a one-shot command."""
+    `default`: compiling costs ~3–4 min on a machine's first load (~20 s once inductor's cache holds it) and
+    pays in a long-lived app, not in a one-shot command."""
     value = os.environ.get(COMPILE_ENV)
     return default if value is None else value.strip().lower() not in ("0", "false", "off", "no", "")
 

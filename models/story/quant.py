@@ -89,17 +89,16 @@ class ShortlistHead(nn.Module):
     def __init__(self, linear: nn.Linear):
         super().__init__()
         self.estimate, self.exact = Int4Linear(linear), Int8Linear(linear)
-        self.out_features, self.in_features = self.exact.out_features, self.exact.in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.estimate(x).float()
-        shortlist = min(self.shortlist, self.out_features)
+        weight, scale, vocabulary = self.exact.weight_int8, self.exact.scale, self.exact.out_features
+        shortlist = min(self.shortlist, vocabulary)
         ids = logits.topk(shortlist, dim=-1, sorted=False).indices
-        if x[..., 0].numel() * shortlist >= self.out_features:   # many rows (a whole text): one product is smaller
-            exact = ((x.float() @ self.exact.weight_int8.float().t()) * self.exact.scale.float()).gather(-1, ids)
+        if x[..., 0].numel() * shortlist >= vocabulary:   # many rows (a whole text): one product is smaller
+            exact = ((x.float() @ weight.float().t()) * scale.float()).gather(-1, ids)
         else:
-            rows = self.exact.weight_int8[ids].float()              # (..., shortlist, in)
-            exact = (rows @ x.float()[..., None])[..., 0] * self.exact.scale[ids].float()
+            exact = (weight[ids].float() @ x.float()[..., None])[..., 0] * scale[ids].float()   # shortlisted rows
         return logits.scatter(-1, ids, exact)
 
 
