@@ -51,10 +51,10 @@ def figures(folder: str, version: int) -> HubFigures:
 
 
 @st.cache_resource(show_spinner="Loading the story model (once per server: converting SmolLM2 the first time, "
-                                "~30 s; compiling its decoders, ~4 min the first time on a machine, ~20 s later)…")
+                                "~30 s; compiling its decoders, ~2 min the first time on a machine, seconds later)…")
 def story_generator() -> Generator:
     """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL; decoding through
-    torch.compile unless $REELPULSE_STORY_COMPILE is "0"."""
+    steps compiled ahead of time unless $REELPULSE_STORY_COMPILE is "0"."""
     return Generator.load(compiled=compile_wanted(True))
 
 

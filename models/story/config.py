@@ -10,8 +10,8 @@ ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 MODEL_ENV = "REELPULSE_STORY_MODEL"      # a local Hugging Face causal-LM folder used instead of SmolLM2
 PRECISION_ENV = "REELPULSE_STORY_PRECISION"  # "int4" (default) or "fp32"; see models/story/quant.py
 PRECISIONS = ("int4", "fp32")
-COMPILE_ENV = "REELPULSE_STORY_COMPILE"  # "1"/"0": lean decoders decode through torch.compile or not (compile_wanted)
-CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safetensors once
+COMPILE_ENV = "REELPULSE_STORY_COMPILE"  # "1"/"0": lean decoders decode through a compiled step or not (compile_wanted)
+CACHE_ENV = "REELPULSE_CACHE"            # where the GGUF is converted to safetensors and decoding steps are compiled, once
 SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl.xz"
 
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
@@ -25,8 +25,8 @@ DECODE_THREADS: int | None = None
 
 def compile_wanted(default: bool) -> bool:
     """$REELPULSE_STORY_COMPILE where set ("0", "false", "off", "no" or empty: off; anything else: on), else
-    `default`: compiling costs ~3–4 min on a machine's first load (~20 s once inductor's cache holds it) and
-    pays in a long-lived app, not in a one-shot command."""
+    `default`: compiling costs ~2 min on a machine's first load (seconds once the cache holds its programs)
+    and pays in a long-lived app, not in a one-shot command."""
     value = os.environ.get(COMPILE_ENV)
     return default if value is None else value.strip().lower() not in ("0", "false", "off", "no", "")
 

@@ -208,9 +208,9 @@ class Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
         `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32".
-        `compiled`: lean decoders decode through torch.compile (~3–4 min more on a machine's first load, ~20 s
-        later; decoding ~1.5× faster); None: as $REELPULSE_STORY_COMPILE says, else not. Built on a thread of its own
-        (on_own_thread)."""
+        `compiled`: lean decoders decode through a step compiled ahead of time (~100 s more on a machine's
+        first load, seconds later; decoding ~1.7× faster); None: as $REELPULSE_STORY_COMPILE says, else not.
+        Built on a thread of its own (on_own_thread)."""
         precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
         if precision not in PRECISIONS:
             raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
@@ -243,7 +243,7 @@ class Generator:
                          self.decode_threads)
 
     def compile_decoding(self) -> None:
-        """Lean decoders decode through torch.compile from now on (decoder.LlamaDecoder.compile_decoding),
+        """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
         compiled for `decode_threads` where set (another thread count would be compiled for again)."""
         with intra_op_threads(self.decode_threads):
             for model in (self.model, self.screenplay_model):

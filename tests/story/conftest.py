@@ -36,8 +36,8 @@ def build_tiny_gpt2(folder: Path, n_positions: int = 256) -> Path:
 
 @pytest.fixture(autouse=True)
 def eager_decoding(monkeypatch):
-    """Generators load without torch.compile (a minute a real model) even where the environment asks for it;
-    test_decoder.py compiles a tiny one on purpose."""
+    """Generators load without compiling (a minute a real model) even where the environment asks for it;
+    test_aot.py compiles a tiny one on purpose."""
     from models.story.config import COMPILE_ENV
 
     monkeypatch.setenv(COMPILE_ENV, "0")

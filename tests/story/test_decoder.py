@@ -153,33 +153,6 @@ def test_generator_loads_a_llama_folder_as_decoders_and_a_seed_repeats_its_text(
         assert first.text() == again.text() and first.result.new_tokens >= 1
 
 
-def test_compiled_decoding_gives_the_eager_tokens_seed_for_seed():
-    eager, compiled = (LlamaDecoder(tiny_llama(layers=1), context=96) for _ in range(2))   # 1 layer: quicker to compile
-    assert compiled.compile_decoding() and compiled.step != compiled.forward
-    for settings in SETTINGS[:3]:
-        torch.manual_seed(7)
-        expected = eager.generate(PROMPT, max_new_tokens=40, **settings)
-        torch.manual_seed(7)
-        with torch._dynamo.config.patch(error_on_recompile=True):   # the warm-up compiled all generate() needs
-            got = compiled.generate(PROMPT, max_new_tokens=40, **settings)
-        assert got.tolist() == expected.tolist()
-
-
-def test_a_failed_compile_leaves_eager_decoding(monkeypatch):
-    def broken(fn, **kwargs):
-        def fail(*args, **kwargs):
-            raise RuntimeError("no C++ compiler")
-        return fail
-
-    monkeypatch.setattr(torch, "compile", broken)
-    lean = LlamaDecoder(tiny_llama(), context=96)
-    with pytest.warns(UserWarning, match="no C\\+\\+ compiler"):
-        assert not lean.compile_decoding()
-    assert lean.step == lean.forward
-    with torch.inference_mode():
-        assert lean.generate(PROMPT, max_new_tokens=5).shape[1] > PROMPT.shape[1]
-
-
 def test_generator_compiles_its_decoders_when_asked(tiny_model_dir, tmp_path, monkeypatch):
     from transformers import AutoTokenizer
 
