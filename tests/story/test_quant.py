@@ -140,6 +140,18 @@ def test_a_tuned_layer_keeps_its_low_rank_difference_that_4_bits_would_lose():
     assert (naive - expected).norm() / change.norm() > 0.6
 
 
+def test_one_token_gets_the_low_rank_correction_many_rows_get():
+    base, tuned = nn.Linear(64, 48, bias=False), nn.Linear(64, 48, bias=False)
+    with torch.no_grad():
+        tuned.weight.copy_(base.weight + torch.randn(48, 2) @ torch.randn(2, 64) * 0.1)
+    quantized = quantize_weights(nn.Sequential(tuned), base=nn.Sequential(base))[0]
+    x = torch.randn(1, 5, 64)
+    rows = quantized(x)
+    assert isinstance(quantized, LowRankDelta)
+    assert torch.allclose(quantized(x[:, 2:3]).float(), rows[:, 2:3].float(), atol=2e-2)   # bf16 outputs
+    assert not torch.allclose(quantized(x[:, 2:3]).float(), quantized.quantized(x[:, 2:3]).float(), atol=2e-2)
+
+
 def test_a_change_that_is_not_low_rank_is_quantised_as_it_is():
     base, tuned = nn.Linear(64, 48, bias=False), nn.Linear(64, 48, bias=False)   # unrelated weights
     assert isinstance(quantize_weights(nn.Sequential(tuned), base=nn.Sequential(base))[0], Int4Linear)
