@@ -1,9 +1,9 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
 cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the levers
-(fp32 or int4 weight-only, transformers' modules or the lean decoder, its step compiled ahead of time, by
-torch.compile or not, 1 vs 2 decoding threads; each variant's load time, compiling included; the variants' runs interleaved, so all of them are
-loaded at once: several GiB), plus the
-held-out perplexity cost of int4 for the plain and the screenplay model.
+(fp32 or int4 weight-only, transformers' modules or the lean decoder, its step eager, compiled by torch.compile
+or ahead of time by AOTInductor, 1 vs 2 decoding threads; each variant's load time, compiling included; the
+variants' runs interleaved, so all of them are loaded at once: several GiB), plus the held-out perplexity cost
+of int4 for the plain and the screenplay model.
 llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
 
     python bench/story.py [--tokens 200] [--repeats 2] [--json work/bench/story.json]
@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
+from models.story.aot import CompiledStep  # noqa: E402
 from models.story.generate import Generator, Request  # noqa: E402
 from models.story.threads import on_own_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
@@ -66,7 +67,7 @@ def torch_compiled() -> Generator:
     import torch
 
     generator = Generator.load(precision="int4", compiled=False)
-    for model in (generator.model, generator.screenplay_model):
+    for model in filter(None, (generator.model, generator.screenplay_model)):
         model.step = torch.compile(model.forward, dynamic=True, options={"cpp_wrapper": True})
     return generator
 
@@ -87,6 +88,8 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
     llama_runs = []
     for generator in generators.values():   # settings of theirs that these runs change
         generator.decode_threads = threads
+        if isinstance(getattr(generator.model, "step", None), CompiledStep):   # compiled for one thread count
+            on_own_thread(generator.compile_decoding)
         for model in filter(None, (generator.model, generator.screenplay_model)):
             # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
             # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)

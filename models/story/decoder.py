@@ -132,36 +132,42 @@ class LlamaDecoder(nn.Module):
         token instead of ~900 eager operations, and none of torch.compile's per-call checks. Compiled for this
         thread's intra-op thread count, once per cache folder (~40 s; reused while nothing it depends on changes),
         then checked against eager decoding. The prompt's prefill stays eager. False, and eager decoding kept,
-        where compiling or the check fails."""
+        where compiling or the check fails; a package that fails is deleted, so the next load builds it anew."""
         from . import aot
         from .config import cache_dir
 
-        path = cache_dir() / "story-steps" / f"{aot.package_key(self)}.pt2"
+        path = None
         try:
+            path = cache_dir() / "story-steps" / f"{aot.package_key(self)}.pt2"
             if not path.exists():
                 aot.build_package(self, path)
             step = aot.CompiledStep(self, path)
             self._check_step(step)
         except Exception as err:   # inductor's failures are of many kinds (no C++ compiler, say)
             warnings.warn(f"compiling the decoding step failed, decoding without it: {err}")
+            if path is not None:
+                path.unlink(missing_ok=True)
             return False
         self.step = step
         return True
 
     @torch.inference_mode()
-    def _check_step(self, step: Callable) -> None:
-        """`step`'s next-token distribution after a short prompt is the eager one up to rounding: their total
-        variation distance stays far below that of unrelated distributions (~1). Rounding alone measured
-        0.0001–0.12 on SmolLM2 int4 (the most after a prompt of special tokens, whose distribution is flat)."""
-        cache = self.new_cache(6)
-        self(torch.arange(1, 5)[None], cache=cache, pos=0)
-        token = torch.tensor([[5]])
-        expected = self(token, cache=cache, pos=4, last_only=True).logits.float().softmax(-1)
-        got = step(token, cache=cache, pos=4, last_only=True).logits.float().softmax(-1)
-        distance = float((got - expected).abs().sum() / 2)
-        if not distance < 0.5:
-            raise ValueError(f"the compiled step's next-token probabilities differ from eager decoding's by "
-                             f"{distance:.2f} (total variation)")
+    def _check_step(self, step: Callable, tokens: int = 3) -> None:
+        """`step`'s next-token distributions over `tokens` steps after a short prompt are the eager ones up to
+        rounding: their total variation distance stays far below that of unrelated distributions (~1). Rounding
+        alone measured 0.0001–0.12 on SmolLM2 int4 (the most after a prompt of special tokens, whose
+        distribution is flat)."""
+        prompt = torch.arange(1, 5)[None]
+        cache = self.new_cache(prompt.shape[1] + tokens)
+        self(prompt, cache=cache, pos=0)
+        for pos in range(prompt.shape[1], prompt.shape[1] + tokens):
+            token = torch.tensor([[pos + 1]])
+            got = step(token, cache=cache, pos=pos, last_only=True).logits.float().softmax(-1)
+            expected = self(token, cache=cache, pos=pos, last_only=True).logits.float().softmax(-1)
+            distance = float((got - expected).abs().sum() / 2)
+            if not distance < 0.25:
+                raise ValueError(f"the compiled step's next-token probabilities differ from eager decoding's by "
+                                 f"{distance:.2f} (total variation) at position {pos}")
 
     def get_output_embeddings(self) -> nn.Module:
         return self.lm_head

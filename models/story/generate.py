@@ -244,7 +244,8 @@ class Generator:
 
     def compile_decoding(self) -> None:
         """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
-        compiled for `decode_threads` where set (another thread count would be compiled for again)."""
+        compiled for `decode_threads` where set (a step called on another thread count decodes eagerly: call this
+        again after changing it)."""
         with intra_op_threads(self.decode_threads):
             for model in (self.model, self.screenplay_model):
                 if hasattr(model, "compile_decoding"):

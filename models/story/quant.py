@@ -127,9 +127,10 @@ class LowRankDelta(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.quantized(x)
-        if x[..., 0].numel() == 1:
-            # one token: broadcast products, which the compiled step fuses into loops of its own; as two matrix
-            # products they were two library calls a layer there, ~3.5 % of a screenplay token (docs/story_studio.md)
+        if x[..., 0].numel() == 1 and torch.compiler.is_exporting():
+            # the compiled step's one token: broadcast products, which it fuses into loops of its own; as two matrix
+            # products they were two library calls a layer there, ~3.5 % of a screenplay token (eager, they are
+            # the faster form: docs/story_studio.md)
             correction = ((x.float()[..., None, :] * self.down).sum(-1)[..., None, :] * self.up).sum(-1)
         else:
             correction = x.float() @ self.down.t() @ self.up.t()
