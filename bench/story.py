@@ -90,6 +90,9 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
         generator.decode_threads = threads
         if isinstance(getattr(generator.model, "step", None), CompiledStep):   # compiled for one thread count
             on_own_thread(generator.compile_decoding)
+            for model in filter(None, (generator.model, generator.screenplay_model)):
+                if getattr(model.step, "threads", None) != threads:
+                    raise RuntimeError(f"no compiled step for {threads} thread(s): its rows would be eager")
         for model in filter(None, (generator.model, generator.screenplay_model)):
             # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
             # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)

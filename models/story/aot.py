@@ -10,6 +10,7 @@ for (a fixed OpenMP team), so a step called on another count decodes eagerly ins
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import re
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,6 +36,9 @@ SOURCES = ("decoder.py", "quant.py", "aot.py")
 INDUCTOR_CONFIGS = {"aot_inductor.package_constants_in_so": False, "max_autotune": False, "freezing": False}
 SCRATCH_PREFIX = ".building-"
 UNUSED_DAYS = 30   # packages not loaded for this long are deleted when another one is built
+# export specialises sizes 0 and 1, so a program covers positions from 2: a one-token prompt's first step decodes
+# eagerly
+FIRST_POSITION = 2
 
 
 class Step(nn.Module):
@@ -52,8 +57,9 @@ def _machine() -> str:
     another CPU must not run them) and the C++ compiler's version."""
     from torch._inductor.cpp_builder import get_cpp_compiler
 
-    try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    try:   # x86 calls them flags, ARM Features
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith(("flags", "Features")))
     except (OSError, StopIteration):
         flags = f"{platform.machine()} {platform.processor()}"
     compiler = get_cpp_compiler()
@@ -62,14 +68,15 @@ def _machine() -> str:
 
 
 def package_key(decoder: nn.Module) -> str:
-    """What the compiled program depends on: torch, the CPU and the C++ compiler, the intra-op threads its
-    kernels were compiled for, the decoder's code, config, context and tensors' names, shapes and dtypes (not
+    """What the compiled program depends on: torch, the CPU and the C++ compiler, inductor's settings from the
+    environment, the intra-op threads its kernels were compiled for, the decoder's code, config, context and tensors' names, shapes and dtypes (not
     their values, which are handed over at load)."""
     from torch._inductor.cpu_vec_isa import pick_vec_isa
 
     here = Path(__file__).parent
     facts = {"torch": [torch.__version__, torch.version.git_version], "isa": str(pick_vec_isa()),
              "machine": _machine(), "threads": torch.get_num_threads(),
+             "inductor_env": sorted((k, v) for k, v in os.environ.items() if k.startswith("TORCHINDUCTOR_")),
              "context": decoder.context, "config": decoder.config.to_json_string(),
              "tensors": [(name, list(t.shape), str(t.dtype)) for name, t in _tensors(Step(decoder)).items()],
              "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in SOURCES]}
@@ -86,10 +93,9 @@ def build_package(decoder: nn.Module, path: Path) -> None:
     from torch.export import Dim, export
 
     _prune(path.parent)
-    # the shortest cache a step meets: generate() sizes it prompt + new tokens, and steps from the second new token
-    length = Dim("cache_length", min=3, max=decoder.context)
+    length = Dim("cache_length", min=FIRST_POSITION + 1, max=decoder.context)
     shapes = {"input_ids": None, "cache": [({2: length}, {2: length}) for _ in decoder.blocks],
-              "marker": {0: Dim("position", min=1, max=decoder.context - 1)}}
+              "marker": {0: Dim("position", min=FIRST_POSITION, max=decoder.context - 1)}}
     with torch.no_grad():
         program = export(Step(decoder), (torch.zeros((1, 1), dtype=torch.long), decoder.new_cache(8),
                                          torch.empty(4, 0)), dynamic_shapes=shapes, strict=False)
@@ -118,11 +124,12 @@ def _prune(folder: Path) -> None:
 
 class CompiledStep:
     """Called as LlamaDecoder.forward for one token after the prompt; runs the packaged program on the decoder's
-    own weights, on the intra-op thread count it was loaded on (eager decoding on any other)."""
+    own weights, on the intra-op thread count it was loaded on, from FIRST_POSITION (eager decoding otherwise)."""
 
     def __init__(self, decoder: nn.Module, path: Path):
         self.runner = torch._inductor.aoti_load_package(str(path))
-        os.utime(path)   # in use: see _prune
+        with contextlib.suppress(OSError):   # a read-only cache folder
+            os.utime(path)   # in use: see _prune
         self.threads, self.eager = torch.get_num_threads(), decoder.forward
         tensors = _tensors(Step(decoder))
         names = self.runner.get_constant_fqns()
@@ -133,6 +140,10 @@ class CompiledStep:
         self.runner.load_constants(constants, check_full_update=True, user_managed=True)   # read in place
 
     def __call__(self, input_ids: torch.Tensor, cache: list[tuple], pos: int, last_only: bool = True):
+        if pos < FIRST_POSITION:
+            return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)
         if torch.get_num_threads() != self.threads:
+            warnings.warn(f"the compiled decoding step runs on {self.threads} threads, not "
+                          f"{torch.get_num_threads()}: decoding without it")
             return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)
         return SimpleNamespace(logits=self.runner(input_ids, cache, torch.empty(pos, 0)))

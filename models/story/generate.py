@@ -16,6 +16,8 @@ from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, M
 from .threads import intra_op_threads, on_own_thread
 
 GENERATION_LOCK = threading.Lock()
+# what a compiled decoding step is checked on against eager decoding (ours; any ordinary text would do)
+CHECK_TEXT = "INT. LIGHTHOUSE - NIGHT\nThe keeper climbs the stairs, counting each step out loud."
 
 
 @dataclass(frozen=True)
@@ -246,10 +248,11 @@ class Generator:
         """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
         compiled for `decode_threads` where set (a step called on another thread count decodes eagerly: call this
         again after changing it)."""
+        sample = self.tokenizer(CHECK_TEXT, return_tensors="pt").input_ids
         with intra_op_threads(self.decode_threads):
             for model in (self.model, self.screenplay_model):
                 if hasattr(model, "compile_decoding"):
-                    model.compile_decoding()
+                    model.compile_decoding(sample)
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).

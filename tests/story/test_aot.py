@@ -27,6 +27,8 @@ def cache_folder(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path_factory.mktemp("cache")
         patch.setenv(CACHE_ENV, str(folder))
+        # programs loaded from now on refuse shapes (and strides: see one_token) they were not compiled for
+        patch.setenv("AOTI_RUNTIME_CHECK_INPUTS", "1")
         yield folder
 
 
@@ -35,6 +37,11 @@ def compiled(cache_folder) -> LlamaDecoder:
     decoder = tiny_decoder()
     assert decoder.compile_decoding() and isinstance(decoder.step, aot.CompiledStep)
     return decoder
+
+
+def one_token(ids: torch.Tensor, pos: int) -> torch.Tensor:
+    """ids[:, pos:pos + 1] with the strides generate()'s tokens have (a slice keeps its row's stride)."""
+    return ids[0, pos].reshape(1, 1)
 
 
 def packages(folder) -> list:
@@ -61,7 +68,7 @@ def test_the_step_reads_the_decoders_own_weights(compiled):
             eager = compiled.forward(before[:, :-1], cache=None).logits[:, -1]
             cache = compiled.new_cache(before.shape[1])
             compiled.forward(before[:, :-2], cache=cache)
-            got = compiled.step(before[:, -2:-1], cache=cache, pos=before.shape[1] - 2).logits[:, -1]
+            got = compiled.step(one_token(before, -2), cache=cache, pos=before.shape[1] - 2).logits[:, -1]
         finally:
             compiled.norm.weight.copy_(norm)
     assert torch.allclose(got, eager, atol=1e-4)
@@ -70,12 +77,13 @@ def test_the_step_reads_the_decoders_own_weights(compiled):
 def test_the_step_covers_the_shortest_and_the_fullest_cache(compiled):
     ids = torch.randint(3, 128, (1, CONTEXT), generator=torch.Generator().manual_seed(3))
     with torch.inference_mode():
-        # a one-token prompt's first step (cache sized 1 + 2 new tokens), and a step whose keys fill the last slot
-        for pos, length in ((1, 3), (CONTEXT - 1, CONTEXT)):
+        # a one-token prompt's first step (cache sized 1 + 2 new tokens: eager), the first position the program
+        # covers, and a step whose keys fill the last slot
+        for pos, length in ((1, 3), (aot.FIRST_POSITION, aot.FIRST_POSITION + 2), (CONTEXT - 1, CONTEXT)):
             expected = compiled.forward(ids[:, :pos + 1]).logits[:, -1]
             cache = compiled.new_cache(length)
             compiled.forward(ids[:, :pos], cache=cache)
-            got = compiled.step(ids[:, pos:pos + 1], cache=cache, pos=pos).logits[:, -1]
+            got = compiled.step(one_token(ids, pos), cache=cache, pos=pos).logits[:, -1]
             assert torch.allclose(got, expected, atol=1e-4)
 
 
@@ -84,7 +92,8 @@ def test_on_another_thread_count_the_step_decodes_eagerly(compiled, monkeypatch)
         expected = compiled.generate(PROMPT, max_new_tokens=8)
         monkeypatch.setattr(compiled.step, "runner", None)   # calling the program would fail
         monkeypatch.setattr(torch, "get_num_threads", lambda: compiled.step.threads + 1)
-        assert compiled.generate(PROMPT, max_new_tokens=8).tolist() == expected.tolist()
+        with pytest.warns(UserWarning, match="runs on \\d+ threads"):
+            assert compiled.generate(PROMPT, max_new_tokens=8).tolist() == expected.tolist()
 
 
 def test_a_tuned_int4_decoder_compiles_to_its_eager_logits(cache_folder):
@@ -105,7 +114,7 @@ def test_a_tuned_int4_decoder_compiles_to_its_eager_logits(cache_folder):
         for (model, _), cache in zip(steps, caches):
             model(ids[:, :start], cache=cache)
         for pos in range(start, ids.shape[1]):
-            eager, compiled, without = (step(ids[:, pos:pos + 1], cache=cache, pos=pos).logits[0, -1].float()
+            eager, compiled, without = (step(one_token(ids, pos), cache=cache, pos=pos).logits[0, -1].float()
                                         for (_, step), cache in zip(steps, caches))
             assert (compiled - eager).abs().max() < 0.25 < (without - eager).abs().max()   # logits span ~12
 
@@ -131,7 +140,7 @@ def test_a_package_is_reused_while_nothing_it_depends_on_changes(compiled, cache
     assert packages(cache_folder) == before
 
 
-def test_a_failed_compile_leaves_eager_decoding(monkeypatch, tmp_path):
+def test_a_failed_compile_leaves_eager_decoding_and_is_not_tried_again(monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("no C++ compiler")
 
@@ -143,6 +152,20 @@ def test_a_failed_compile_leaves_eager_decoding(monkeypatch, tmp_path):
     assert lean.step == lean.forward and packages(tmp_path) == []
     with torch.inference_mode():
         assert lean.generate(PROMPT, max_new_tokens=5).shape[1] > PROMPT.shape[1]
+    monkeypatch.setattr(aot, "build_package", lambda decoder, path: pytest.fail("built again"))
+    with pytest.warns(UserWarning, match="failed its check before"):
+        assert not tiny_decoder().compile_decoding()
+
+
+def test_a_machine_that_cannot_be_keyed_leaves_eager_decoding(monkeypatch):
+    def no_compiler():
+        raise RuntimeError("no C++ compiler found")
+
+    monkeypatch.setattr(aot, "_machine", no_compiler)
+    lean = tiny_decoder()
+    with pytest.warns(UserWarning, match="no C\\+\\+ compiler found"):
+        assert not lean.compile_decoding()
+    assert lean.step == lean.forward
 
 
 def test_a_step_whose_logits_stray_from_eager_ones_is_refused_and_its_package_deleted(compiled, cache_folder,

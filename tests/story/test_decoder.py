@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from models.story.decoder import LlamaDecoder, supports
-from models.story.generate import Generator, Request
+from models.story.generate import CHECK_TEXT, Generator, Request
 from models.story.config import Sampling
 from models.story.quant import Int4Linear, LowRankDelta, ShortlistHead, quantize_weights
 
@@ -161,14 +161,16 @@ def test_generator_compiles_its_decoders_when_asked(tiny_model_dir, tmp_path, mo
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     tiny_llama(vocab=len(tokenizer)).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    compiled = []
-    monkeypatch.setattr(LlamaDecoder, "compile_decoding", lambda self: compiled.append(self) or True)
+    compiled, samples = [], []
+    monkeypatch.setattr(LlamaDecoder, "compile_decoding",
+                        lambda self, sample: compiled.append(self) or samples.append(sample) or True)
     Generator.load(tmp_path, adapter=None, precision="fp32")    # REELPULSE_STORY_COMPILE=0 here (conftest)
     monkeypatch.delenv(COMPILE_ENV)
     Generator.load(tmp_path, adapter=None, precision="fp32")    # a one-shot load does not compile by default
     assert compiled == []
     generator = Generator.load(tmp_path, adapter=None, precision="fp32", compiled=True)
     assert compiled == [generator.model]
+    assert samples[0].tolist() == [tokenizer(CHECK_TEXT).input_ids]   # checked on our written text
     monkeypatch.setenv(COMPILE_ENV, "1")
     assert Generator.load(tmp_path, adapter=None, precision="fp32").model in compiled
 
