@@ -69,8 +69,8 @@ def _machine() -> str:
 
 def package_key(decoder: nn.Module) -> str:
     """What the compiled program depends on: torch, the CPU and the C++ compiler, inductor's settings from the
-    environment, the intra-op threads its kernels were compiled for, the decoder's code, config, context and tensors' names, shapes and dtypes (not
-    their values, which are handed over at load)."""
+    environment, the intra-op threads its kernels were compiled for, the decoder's code, config, context and
+    tensors' names, shapes and dtypes (not their values, which are handed over at load)."""
     from torch._inductor.cpu_vec_isa import pick_vec_isa
 
     here = Path(__file__).parent
@@ -140,10 +140,10 @@ class CompiledStep:
         self.runner.load_constants(constants, check_full_update=True, user_managed=True)   # read in place
 
     def __call__(self, input_ids: torch.Tensor, cache: list[tuple], pos: int, last_only: bool = True):
-        if pos < FIRST_POSITION:
-            return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)
-        if torch.get_num_threads() != self.threads:
-            warnings.warn(f"the compiled decoding step runs on {self.threads} threads, not "
-                          f"{torch.get_num_threads()}: decoding without it")
-            return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)
-        return SimpleNamespace(logits=self.runner(input_ids, cache, torch.empty(pos, 0)))
+        threads = torch.get_num_threads()
+        if pos >= FIRST_POSITION and threads == self.threads:
+            return SimpleNamespace(logits=self.runner(input_ids, cache, torch.empty(pos, 0)))
+        if pos >= FIRST_POSITION:
+            warnings.warn(f"the compiled decoding step runs on {self.threads} threads, not {threads}: "
+                          f"decoding without it")
+        return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)

@@ -143,7 +143,7 @@ class LlamaDecoder(nn.Module):
         sample = torch.arange(1, 8)[None] if sample is None else sample
         if sample.shape[1] < aot.FIRST_POSITION + 3:   # the check's three steps must run the program
             raise ValueError(f"a check sample needs at least {aot.FIRST_POSITION + 3} tokens")
-        path = built = None
+        path, built = None, False
         try:
             path = cache_dir() / "story-steps" / f"{aot.package_key(self)}.pt2"
             failed = path.with_suffix(".failed")

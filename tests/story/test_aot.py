@@ -3,6 +3,7 @@ package reused while nothing it depends on changes; any failure leaves eager dec
 import os
 import shutil
 import time
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -174,8 +175,11 @@ def test_a_step_whose_logits_stray_from_eager_ones_is_refused_and_its_package_de
     (tmp_path / "story-steps").mkdir()
     shutil.copy(cache_folder / "story-steps" / f"{aot.package_key(compiled)}.pt2", tmp_path / "story-steps")
     real_call = aot.CompiledStep.__call__
-    monkeypatch.setattr(aot.CompiledStep, "__call__",
-                        lambda self, *args, **kwargs: type("Out", (), {"logits": real_call(self, *args, **kwargs).logits.flip(-1)}))
+
+    def flipped(self, *args, **kwargs):
+        return SimpleNamespace(logits=real_call(self, *args, **kwargs).logits.flip(-1))
+
+    monkeypatch.setattr(aot.CompiledStep, "__call__", flipped)
     lean = tiny_decoder()
     with pytest.warns(UserWarning, match="differ from eager"):
         assert not lean.compile_decoding()
