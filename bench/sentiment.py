@@ -73,19 +73,23 @@ def _seconds_per_product(rows: int, inner: int, outer: int, dtype: torch.dtype, 
     return (time.perf_counter() - t0) / repeats
 
 
-def matmul_ceiling(model: SentimentModel, texts: list[str], dtype: torch.dtype) -> dict:
-    """An estimate of the most reviews/s this network reaches here: only its LSTMs' matrix products in
-    `dtype`, timed alone at the inference batch size (input products over 32 steps at once, recurrent
+def matmul_ceilings(model: SentimentModel, texts: list[str], dtypes: tuple[torch.dtype, ...]) -> list[dict]:
+    """An estimate of the most reviews/s this network reaches here, per dtype: only its LSTMs' matrix
+    products, timed alone at the inference batch size (input products over 32 steps at once, recurrent
     ones a step at a time, as they must be), for the sample's mean review length; gates, pooling,
     quantising and tokenising free. int8 is what a fused int8 LSTM kernel could at best reach (torch has
     none: its quantised LSTM is the `int8` precision above)."""
     tokens = statistics.mean(len(ids) for ids in model.encode(texts))
-    step_s = sum(_seconds_per_product(BATCH * 32, lstm.input_size, 4 * lstm.hidden_size, dtype) / 32
-                 + _seconds_per_product(BATCH, lstm.hidden_size, 4 * lstm.hidden_size, dtype)
-                 for lstm in model.net.rnns)
     flops = 2 * tokens * sum(4 * lstm.hidden_size * (lstm.input_size + lstm.hidden_size) for lstm in model.net.rnns)
-    return dict(dtype=str(dtype).removeprefix("torch."), mean_tokens=round(tokens, 1),
-                gflop_per_review=round(flops / 1e9, 3), ceiling_reviews_per_s=round(BATCH / (step_s * tokens), 1))
+    ceilings = []
+    for dtype in dtypes:
+        step_s = sum(_seconds_per_product(BATCH * 32, lstm.input_size, 4 * lstm.hidden_size, dtype) / 32
+                     + _seconds_per_product(BATCH, lstm.hidden_size, 4 * lstm.hidden_size, dtype)
+                     for lstm in model.net.rnns)
+        ceilings.append(dict(dtype=str(dtype).removeprefix("torch."), mean_tokens=round(tokens, 1),
+                             gflop_per_review=round(flops / 1e9, 3),
+                             ceiling_reviews_per_s=round(BATCH / (step_s * tokens), 1)))
+    return ceilings
 
 
 def main() -> None:
@@ -124,7 +128,7 @@ def main() -> None:
               f"p50 x{rows[0]['p50_ms'] / row['p50_ms']:.2f} faster")
     print(f"default precision {DEFAULT_PRECISION}; targets: p50 <= 15 ms, >= 500 reviews/s; "
           f"peak RSS {peak_rss_mib():.0f} MiB")
-    ceilings = [matmul_ceiling(model, batch, dtype) for dtype in (torch.bfloat16, torch.int8)]
+    ceilings = matmul_ceilings(model, batch, (torch.bfloat16, torch.int8))
     for ceiling in ceilings:
         print(f"{ceiling['dtype']} matrix-product ceiling for this network here: {ceiling['ceiling_reviews_per_s']} "
               f"reviews/s ({ceiling['gflop_per_review']} GFLOP per review of {ceiling['mean_tokens']} tokens)")

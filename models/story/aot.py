@@ -140,10 +140,10 @@ class CompiledStep:
         self.runner.load_constants(constants, check_full_update=True, user_managed=True)   # read in place
 
     def __call__(self, input_ids: torch.Tensor, cache: list[tuple], pos: int, last_only: bool = True):
-        threads = torch.get_num_threads()
-        if pos >= FIRST_POSITION and threads == self.threads:
-            return SimpleNamespace(logits=self.runner(input_ids, cache, torch.empty(pos, 0)))
         if pos >= FIRST_POSITION:
+            threads = torch.get_num_threads()
+            if threads == self.threads:
+                return SimpleNamespace(logits=self.runner(input_ids, cache, torch.empty(pos, 0)))
             warnings.warn(f"the compiled decoding step runs on {self.threads} threads, not {threads}: "
                           f"decoding without it")
         return self.eager(input_ids, cache=cache, pos=pos, last_only=last_only)
