@@ -2,7 +2,11 @@
 accuracy beside the TF-IDF baseline, for fp32, bf16 and int8 inference side by side (fp32 is the baseline
 of the ratios).
 
-    python -m bench.sentiment [--model DIR] [--n-latency 200] [--n-batch 2000] [--baseline]
+    python -m bench.sentiment [--model DIR] [--n-latency 200] [--n-batch 2000] [--baseline] [--levels]
+
+`--levels` runs the whole bench once per ISA level this CPU can emulate (native, then AVX2 and DEFAULT,
+through ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA), one table each, so an AVX-512 machine shows what
+an AVX2-only one does.
 
 Targets (2 cores): p50 <= 15 ms for one ~250-word review, >= 500 reviews/s batched.
 """
@@ -10,15 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import torch
 
 from models.sentiment import DEFAULT_DIR, SentimentModel
-from models.sentiment.model import BATCH, DEFAULT_PRECISION, PRECISIONS
+from models.cpu import cpu_info
+from models.sentiment.model import BATCH, machine_precision
 from models.sentiment.evaluate import read_labelled, scores
 
 SHARED_TEST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imdb" / "imdb_test.csv.xz"
@@ -92,17 +100,33 @@ def matmul_ceilings(model: SentimentModel, texts: list[str], dtypes: tuple[torch
     return ceilings
 
 
+# environment caps that make torch and oneDNN use no more than an ISA level (see models/cpu.py)
+LEVELS = {"native": {}, "AVX2": dict(ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2"),
+          "DEFAULT": dict(ATEN_CPU_CAPABILITY="default", ONEDNN_MAX_CPU_ISA="SSE41")}
+
+
+def run_levels(argv: list[str]) -> None:
+    """The bench again in a fresh process per level: the caps are read when torch starts."""
+    for name, caps in LEVELS.items():
+        print(f"\n=== ISA level: {name} {caps or ''}", flush=True)
+        subprocess.run([sys.executable, "-m", "bench.sentiment", *argv], env={**os.environ, **caps}, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--n-latency", type=int, default=200)
     parser.add_argument("--n-batch", type=int, default=2000)
     parser.add_argument("--baseline", action="store_true", help="also train and score the TF-IDF baseline (~40 s)")
+    parser.add_argument("--levels", action="store_true", help="one run per emulated ISA level (native, AVX2, DEFAULT)")
     args = parser.parse_args()
+    if args.levels:
+        return run_levels([a for a in sys.argv[1:] if a != "--levels"])
 
     rss_before = peak_rss_mib()
     t0 = time.perf_counter()
-    model = SentimentModel.load(args.model, precision="bf16")
+    print(f"CPU: {cpu_info().describe()}")
+    model = SentimentModel.load(args.model)
     load_s = time.perf_counter() - t0
     print(f"model {model.version}: loaded in {load_s:.2f} s, peak RSS {peak_rss_mib():.0f} MiB "
           f"(+{peak_rss_mib() - rss_before:.0f} MiB), torch threads {torch.get_num_threads()}")
@@ -118,7 +142,7 @@ def main() -> None:
         print("(../shared absent: timing a review written for this benchmark; no accuracy)")
         single, batch = [WRITTEN_REVIEW] * args.n_latency, [WRITTEN_REVIEW] * args.n_batch
 
-    rows = [measure(args.model, precision, single, batch, sample) for precision in PRECISIONS]
+    rows = [measure(args.model, precision, single, batch, sample) for precision in ("fp32", "bf16", "int8")]
     print(f"{'precision':<10}{'p50 ms':>8}{'p95 ms':>8}{'reviews/s':>11}{'acc@1000':>10}")
     for row in rows:
         print(f"{row['precision']:<10}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['reviews_per_s']:>11}"
@@ -126,7 +150,7 @@ def main() -> None:
     for row in rows[1:]:
         print(f"{row['precision']}/fp32: throughput x{row['reviews_per_s'] / rows[0]['reviews_per_s']:.2f}, "
               f"p50 x{rows[0]['p50_ms'] / row['p50_ms']:.2f} faster")
-    print(f"default precision {DEFAULT_PRECISION}; targets: p50 <= 15 ms, >= 500 reviews/s; "
+    print(f"default precision on this CPU: {machine_precision()}; targets: p50 <= 15 ms, >= 500 reviews/s; "
           f"peak RSS {peak_rss_mib():.0f} MiB")
     ceilings = matmul_ceilings(model, batch, (torch.bfloat16, torch.int8))
     for ceiling in ceilings:

@@ -6,6 +6,7 @@ beyond its own shape: the importer decides what a row is worth.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -75,27 +76,41 @@ def csv_rows(source: str | Path | IO[bytes], mapping: ColumnMap, limit: int | No
         yield Row(number, text, movie, date, stars)
 
 
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, links followed, is a regular file or a folder within `root` (a resolved path)."""
+    try:
+        real = path.resolve(strict=True)
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):
+        return False
+    return real.is_relative_to(root) and (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def acl_rows(folder: Path, limit: int | None = None) -> Iterator[Row]:
-    """Reviews in aclImdb layout: <split>/{neg,pos,unsup}/<id>_<stars>.txt with urls_<label>.txt beside."""
-    label_dirs = sorted(p for p in folder.rglob("*") if p.is_dir() and p.name in LABEL_FOLDERS)
+    """Reviews in aclImdb layout: <split>/{neg,pos,unsup}/<id>_<stars>.txt with urls_<label>.txt beside.
+    Files that links place outside the folder are not read."""
+    root = folder.resolve()
+    label_dirs = sorted(p for p in folder.rglob("*") if p.is_dir() and p.name in LABEL_FOLDERS and inside(p, root))
     if not label_dirs:
-        raise SourceError(f"{folder} has no aclImdb-style pos/neg/unsup folders")
-    rows = (row for d in label_dirs for row in _label_dir_rows(d, folder))
+        raise SourceError(f"the folder “{folder.name}” has no aclImdb-style pos/neg/unsup folders")
+    rows = (row for d in label_dirs for row in _label_dir_rows(d, folder, root))
     for number, row in enumerate(islice(rows, limit), 1):
         yield Row(number, row.text, row.movie, row.date, row.stars, row.where)
 
 
-def _label_dir_rows(label_dir: Path, root: Path) -> Iterator[Row]:
+def _label_dir_rows(label_dir: Path, folder: Path, root: Path) -> Iterator[Row]:
     urls_path = label_dir.parent / f"urls_{label_dir.name}.txt"
-    urls = urls_path.read_text(encoding="utf-8").splitlines() if urls_path.exists() else []
+    urls = urls_path.read_text(encoding="utf-8").splitlines() if inside(urls_path, root) else []
     for path in sorted(label_dir.glob("*.txt"), key=lambda p: (len(p.name), p.name)):
+        if not (path.is_file() and inside(path, root)):
+            continue
         name = ACL_NAME.match(path.name)
         review_id = int(name.group(1)) if name else -1
         url = urls[review_id] if 0 <= review_id < len(urls) else ""
         title = TITLE_IN_URL.search(url)
         stars = name.group(2) if name and name.group(2) != "0" else ""
         yield Row(0, path.read_text(encoding="utf-8", errors="replace"), title.group(1) if title else "",
-                  stars=stars, where=str(path.relative_to(root)))
+                  stars=stars, where=str(path.relative_to(folder)))
 
 
 def open_rows(path: Path, mapping: ColumnMap | None = None, limit: int | None = None) -> Iterator[Row]:
@@ -103,7 +118,7 @@ def open_rows(path: Path, mapping: ColumnMap | None = None, limit: int | None = 
     if path.is_dir():
         return acl_rows(path, limit)
     if not path.is_file():
-        raise SourceError(f"{path} is neither a file nor a folder")
+        raise SourceError(f"“{path.name}” is neither a file nor a folder")
     if mapping is None:
         header = read_header(path)
         if not set(IMDB_CSV.columns()) <= set(header):

@@ -42,11 +42,14 @@ class RatingTally(BaseModel):
     positive: int = 0
     weight: int = 0
     weight_positive: int = 0
+    held_out: int = 0      # reviews stored but not counted (duplicates, held for an analyst, rejected)
 
-    def add(self, label: str, p_positive: float) -> RatingTally:
+    def add(self, label: str, p_positive: float, counted: bool = True) -> RatingTally:
+        if not counted:
+            return self.model_copy(update=dict(reviews=self.reviews + 1, held_out=self.held_out + 1))
         w = vote_weight(p_positive)
         is_positive = label == "pos"
-        return RatingTally(reviews=self.reviews + 1, positive=self.positive + is_positive,
+        return RatingTally(reviews=self.reviews + 1, positive=self.positive + is_positive, held_out=self.held_out,
                            weight=self.weight + w, weight_positive=self.weight_positive + w * is_positive)
 
     @property
@@ -54,5 +57,9 @@ class RatingTally(BaseModel):
         return bayesian_rating(self.weight, self.weight_positive)
 
     @property
+    def counted(self) -> int:
+        return self.reviews - self.held_out
+
+    @property
     def share_positive(self) -> float | None:
-        return self.positive / self.reviews if self.reviews else None
+        return self.positive / self.counted if self.counted else None

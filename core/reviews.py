@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (ValueError, ModelUnavailable, StoreError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        detail = f" ({err.__cause__})" if isinstance(err, ModelUnavailable) and err.__cause__ else ""   # an operator's terminal
+        print(f"error: {err}{detail}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cancelled: nothing was stored", file=sys.stderr)

@@ -14,6 +14,7 @@ IMDB_ID_PATTERN = r"^tt\d{7,9}$"
 MIN_TEXT, MAX_TEXT = 5, 5_000
 
 ImdbId = Annotated[str, StringConstraints(pattern=IMDB_ID_PATTERN)]
+ReviewStatus = Literal["counted", "duplicate", "held", "rejected"]
 
 
 class Record(BaseModel):
@@ -44,10 +45,17 @@ class Review(Record):
     p_positive: float = Field(ge=0, le=1)
     model_version: str = Field(min_length=1)
     stars: float | None = Field(default=None, ge=1, le=10, exclude_if=lambda stars: stars is None)  # reviewer's own
+    # "counted" in the rating, or held out of it: a near-duplicate of a recent review of the movie, held in a
+    # burst for an analyst, or rejected by one (core/moderation.py); a line without the field is counted
+    status: ReviewStatus = Field(default="counted", exclude_if=lambda status: status == "counted")
 
     @property
     def confidence(self) -> float:
         return max(self.p_positive, 1.0 - self.p_positive)
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "counted"
 
     @model_validator(mode="after")
     def _label_matches_probability(self) -> Review:

@@ -41,6 +41,11 @@ class StoreError(RuntimeError):
     """The store's files cannot be read as they are (the message says which and where)."""
 
 
+def without_paths(err: Exception, folder: Path) -> str:
+    """The error's message as a visitor may read it: the store's file names, not the server's paths."""
+    return str(err).replace(f"{folder}{os.sep}", "").replace(str(folder), "the store folder")
+
+
 class StoreWriteError(StoreError):
     """The disk refused a write (full, read-only, no permission); the store is left as it was."""
 
@@ -57,7 +62,8 @@ class UnknownMovie(ValueError):
 def tally_reviews(reviews: Iterable[Review]) -> dict[str, RatingTally]:
     tallies: dict[str, RatingTally] = {}
     for review in reviews:
-        tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(review.label, review.p_positive)
+        tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(review.label, review.p_positive,
+                                                                                 review.counted)
     return tallies
 
 
@@ -193,7 +199,7 @@ class ReviewStore:
 
     def _fold(self, reviews: list[Review], end: int) -> None:
         for review in reviews:
-            self._tallies[review.imdb_id] = self.tally(review.imdb_id).add(review.label, review.p_positive)
+            self._tallies[review.imdb_id] = self.tally(review.imdb_id).add(review.label, review.p_positive, review.counted)
         if self._reviews is not None:
             self._index(reviews)
         self._offset = end

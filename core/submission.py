@@ -1,16 +1,20 @@
-"""Submitting a review: validate, score with the sentiment model, store, report the rating change."""
+"""Submitting a review: validate, score with the sentiment model, decide whether it counts (core.moderation),
+store, report the rating change."""
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.moderation import status_for
 from core.rating import RatingTally
 from core.schema import Review, now, validate_text
 from core.store import ReviewStore
 
 MODEL_VARIABLE = "REELPULSE_SENTIMENT_MODEL"
+log = logging.getLogger(__name__)
 
 
 class Scorer(Protocol):
@@ -24,9 +28,11 @@ class ModelUnavailable(RuntimeError):
 
 
 def model_unavailable(err: Exception) -> ModelUnavailable:
+    """What a visitor is told; the detail (it names server paths) goes to the server's log only."""
+    log.warning("sentiment model unavailable: %s", err)
     return ModelUnavailable(
-        f"The sentiment model is not available ({err}). Its weights are still being trained; "
-        f"once models/sentiment/weights exists (or ${MODEL_VARIABLE} names a model folder) reviews can be scored.")
+        "The sentiment model is not available: its files are missing or do not match their checksums. "
+        f"Once models/sentiment/weights is complete (or ${MODEL_VARIABLE} names a model folder) reviews can be scored.")
 
 
 def load_model() -> Scorer:
@@ -48,6 +54,7 @@ class Submission:
     def to_dict(self) -> dict:
         return {"review_id": self.review.review_id, "imdb_id": self.review.imdb_id, "label": self.review.label,
                 "p_positive": self.review.p_positive, "confidence": round(self.review.confidence, 6),
+                "status": self.review.status,
                 "model_version": self.review.model_version,
                 "rating_before": round(self.before.rating, 4), "rating_after": round(self.after.rating, 4)}
 
@@ -57,7 +64,9 @@ def submit_review(store: ReviewStore, model: Scorer, imdb_id: str, text: str, so
     text = validate_text(text)
     store.movie(imdb_id)
     result = model.predict([text])[0]
-    review = Review(review_id=uuid.uuid4().hex, imdb_id=imdb_id, text=text, created_at=now(), source=source,
-                    label=result.label, p_positive=result.p_positive, model_version=model.version)
+    created_at = now()
+    review = Review(review_id=uuid.uuid4().hex, imdb_id=imdb_id, text=text, created_at=created_at, source=source,
+                    label=result.label, p_positive=result.p_positive, model_version=model.version,
+                    status=status_for(text, created_at, store.reviews_of(imdb_id)))
     before, after = store.append(review)
     return Submission(review, before, after)

@@ -40,7 +40,7 @@ def trend_data(store: ReviewStore) -> TrendData:
                             "reviewer_stars": m.reviewer_stars} for m in store.movies.values()]).set_index("imdb_id")
     columns = ["review_id", "imdb_id", "time", "label", "p_positive", "stars", "source", "text"]
     rows = [(r.review_id, r.imdb_id, r.created_at, r.label, r.p_positive, r.stars, r.source, r.text)
-            for r in store.reviews()]
+            for r in store.reviews() if r.counted]
     reviews = pd.DataFrame(rows, columns=columns)
     reviews["time"] = pd.to_datetime(reviews["time"], utc=True).dt.tz_convert(None)
     reviews["stars"] = reviews["stars"].astype(float)

@@ -71,7 +71,7 @@ def rating_history(reviews: list[Review]) -> pd.DataFrame:
     """The movie's rating after each of its reviews, in time order."""
     tally, rows = RatingTally(), []
     for review in sorted(reviews, key=lambda r: r.created_at):
-        tally = tally.add(review.label, review.p_positive)
+        tally = tally.add(review.label, review.p_positive, review.counted)
         rows.append({"time": review.created_at, "rating": round(tally.rating, 3), "reviews": tally.reviews})
     return pd.DataFrame(rows, columns=["time", "rating", "reviews"])
 

@@ -5,17 +5,21 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.import_root import IMPORT_ROOT_VARIABLE, PathRefused, confined, importable
 from core.import_sources import ColumnMap, SourceError, csv_rows, guess_column, open_rows, read_header
 from core.importer import import_reviews
+from core.moderation import decide, held_reviews
 from core.rescore import rescore
-from core.store import StoreError, UnknownMovie
+from core.store import StoreError, UnknownMovie, without_paths
 from core.submission import model_unavailable
 from models.sentiment import ArtifactError
+from ui.access import analyst_name, require_analyst
 from ui.resources import current_store, sentiment_model
 
 RUNNING = "import_running"   # set while an import or rescore runs: still set on the next run means it was cancelled
 
 st.title("📥 Import & rescore")
+require_analyst("Importing and rescoring")
 store = current_store()
 if st.session_state.pop(RUNNING, None):
     st.warning("The last run was cancelled before it finished: nothing was stored.")
@@ -38,19 +42,30 @@ def run_safely(action, label: str):
         result = action(sentiment_model(), progress_bar(label))
     except (ArtifactError, FileNotFoundError) as err:
         st.error(str(model_unavailable(err)))
-    except (SourceError, UnknownMovie, StoreError, OSError) as err:
-        st.error(f"Nothing was stored: {err}")
+    except (SourceError, UnknownMovie, StoreError) as err:
+        st.error(f"Nothing was stored: {without_paths(err, store.folder)}")
+    except OSError:   # its message names server paths
+        st.error("Nothing was stored: the source or the store could not be read or written.")
     st.session_state.pop(RUNNING, None)   # not reached when a Cancel click (or Stop) interrupts the run
     return result
 
 
 st.header("Import reviews")
 kind = st.radio("Source", ["Upload a CSV", "A file or folder on this server"], horizontal=True)
+source = None
 if kind == "Upload a CSV":
     source = st.file_uploader("CSV file (optionally .xz / .gz compressed)", type=["csv", "xz", "gz"])
 else:
-    typed = st.text_input("Path", placeholder="../shared/datasets/imdb/imdb_test.csv.xz or an aclImdb folder")
-    source = Path(typed.strip()).expanduser() if typed.strip() else None
+    names = importable()
+    choice = st.selectbox("File or folder in the server's import folder", names, index=None,
+                          placeholder="Choose a file" if names else "The import folder is empty")
+    st.caption(f"Only files in the import folder can be read (an operator sets it with {IMPORT_ROOT_VARIABLE}).")
+    if choice:
+        try:
+            source = confined(choice)
+        except PathRefused as err:
+            st.error(str(err))
+            st.stop()
 
 mapping = None
 if isinstance(source, Path) and source.is_dir():
@@ -58,8 +73,11 @@ if isinstance(source, Path) and source.is_dir():
 elif source is not None:
     try:
         header = read_header(source)
-    except (SourceError, OSError) as err:
+    except SourceError as err:
         st.error(f"This source cannot be read: {err}")
+        st.stop()
+    except OSError:
+        st.error("This source cannot be read.")
         st.stop()
     st.caption("Map the columns: a review needs its text and its movie (IMDb id, title, or “Title (Year)”).")
     text_col, movie_col, date_col, stars_col = st.columns(4)
@@ -93,6 +111,37 @@ if st.button("Import", type="primary", disabled=source is None):
             st.dataframe(report, hide_index=True, width="stretch")
             st.download_button("Download the rejected rows (CSV)", report.to_csv(index=False).encode(),
                                "rejected_rows.csv", "text/csv")
+
+st.header("Held reviews")
+st.caption("Reviews that arrived in a burst on one movie wait here; they count in its rating once released. "
+           "Every decision is logged with who made it.")
+DECIDED = "held_decided"
+
+
+def decide_chosen(status: str) -> None:
+    """A button's callback: it runs before the page does, so the list below is already up to date."""
+    try:
+        count = decide(store, {rid: status for rid in st.session_state.get("held_chosen", [])}, analyst_name())
+    except (ValueError, StoreError) as err:
+        st.session_state[DECIDED] = ("error", f"Nothing was changed: {without_paths(err, store.folder)}")
+    else:
+        st.session_state[DECIDED] = ("success", f"{count} review(s) {'released' if status == 'counted' else 'rejected'}.")
+    st.session_state["held_chosen"] = []
+
+
+if outcome := st.session_state.pop(DECIDED, None):
+    getattr(st, outcome[0])(outcome[1])
+held = {r.review_id: r for r in held_reviews(store)}
+if not held:
+    st.info("No reviews are held.")
+else:
+    st.dataframe([{"movie": store.movies[r.imdb_id].title, "when": f"{r.created_at:%Y-%m-%d %H:%M}", "verdict": r.label,
+                   "text": r.text[:200]} for r in held.values()], hide_index=True, width="stretch")
+    chosen = st.multiselect("Reviews to decide", list(held), key="held_chosen",
+                            format_func=lambda rid: f"{store.movies[held[rid].imdb_id].title}: {held[rid].text[:60]}")
+    release, reject = st.columns(2)
+    release.button("Release (count them)", disabled=not chosen, on_click=decide_chosen, args=("counted",))
+    reject.button("Reject", disabled=not chosen, on_click=decide_chosen, args=("rejected",))
 
 st.header("Rescore")
 st.caption("After a model update: score every stored review that an older model version scored, then store "

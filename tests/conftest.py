@@ -39,3 +39,19 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "store"
     monkeypatch.setenv("REELPULSE_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def server_address():
+    """Set Streamlit's server.address for the test (the analyst gate reads it); restored afterwards."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", before)
+
+
+@pytest.fixture
+def local_server(server_address):
+    """A server bound to this machine only: analyst actions open without sign-in."""
+    server_address("127.0.0.1")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.paths import store_dir
-from core.store import ReviewStore, StoreError
+from core.store import ReviewStore, StoreError, without_paths
 from core.trends import TrendData, trend_data
 from core.views import HubFigures, hub_figures, movies_frame
 from models.sentiment import SentimentModel
@@ -34,7 +34,7 @@ def current_store() -> ReviewStore:
         store = review_store(str(store_dir()))
         store.refresh()
     except (StoreError, OSError) as err:
-        st.error(f"The review store cannot be read: {err}")
+        st.error(f"The review store cannot be read: {without_paths(err, store_dir())}")
         st.stop()
     return store
 

@@ -27,12 +27,28 @@ def main(argv: list[str] | None = None) -> int:
                        help="override a recipe field (JSON value); with --resume only lm_tokens, lm_epochs, "
                             "the classifier's and the distillation's fields may change")
 
-    evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label)")
-    evaluate.add_argument("--data", type=Path, required=True)
-    evaluate.add_argument("--limit", type=int, help="score a seeded random sample of N rows")
+    evaluate = commands.add_parser("evaluate", help="accuracy on a labelled CSV (text, label), or the whole ladder")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path)
+    source.add_argument("--suite", action="store_true", help="the evaluation ladder: IMDB test (and lowercased), "
+                        "kotzias_imdb, our one-liners and the behavioural suite, beside TF-IDF")
+    evaluate.add_argument("--limit", type=int, help="score a seeded random sample of N rows (of the IMDB test split with --suite)")
+    evaluate.add_argument("--no-baseline", action="store_true", help="--suite without the TF-IDF model (~30 s to train)")
+    evaluate.add_argument("--failures", type=int, default=3, help="--suite: failures shown per capability")
+    evaluate.add_argument("--json", type=Path, help="--suite: also write the figures to this file")
     evaluate.add_argument("--model", type=Path, default=DEFAULT_DIR)
     evaluate.add_argument("--record", metavar="NAME", help="store the result in the model card under NAME")
     evaluate.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION)
+
+    finetune = commands.add_parser("finetune", help="fine-tune a trained model on IMDB train + short texts "
+                                   "+ sentence crops + lowercased copies (see finetune.py)")
+    finetune.add_argument("--start", type=Path, default=DEFAULT_DIR, help="the trained model folder to start from")
+    finetune.add_argument("--data", type=Path, required=True, help="folder with imdb/ and short_texts/")
+    finetune.add_argument("--out", type=Path, required=True)
+    finetune.add_argument("--epochs", type=int, default=2)
+    finetune.add_argument("--lr", type=float, default=1e-3)
+    finetune.add_argument("--lowercase-share", type=float, default=0.3)
+    finetune.add_argument("--limit", type=int, help="train on a seeded sample of N texts (a smoke run)")
 
     predict = commands.add_parser("predict", help="one JSON line per text")
     predict.add_argument("texts", nargs="+")
@@ -78,14 +94,41 @@ def run_evaluate(args) -> int:
     from .model import SentimentModel
 
     model = SentimentModel.load(args.model, precision=args.precision)
+    if args.suite:
+        return run_ladder(args, model)
     result = evaluate(lambda texts: [int(r.label == "pos") for r in model.predict(texts)],
                       read_labelled(args.data, args.limit))
-    result = dict(result, data=str(args.data), model=model.version, precision=args.precision)
+    result = dict(result, data=str(args.data), model=model.version, precision=model.precision)
     if args.record:
         card = artifacts.read_card(args.model)
         card.setdefault("metrics", {})[args.record] = result
         artifacts.save_card(args.model, card)
     print(json.dumps(result))
+    return 0
+
+
+def run_ladder(args, model) -> int:
+    from . import ladder
+    from models.cpu import cpu_info
+
+    scorers = {model.version: ladder.model_scorer(model)}
+    if not args.no_baseline and ladder.IMDB_TRAIN.exists():
+        scorers["tfidf"] = ladder.tfidf_scorer()
+    result = ladder.climb(scorers, args.limit)
+    print(f"{model.version} ({model.precision}) on {cpu_info().describe()}")
+    print(result.table())
+    print("\n".join(result.suites[model.version].examples(args.failures)))
+    if args.json:
+        args.json.write_text(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
+def run_finetune(args) -> int:
+    from .finetune import Mix, finetune
+
+    card = finetune(args.start, args.data, args.out, args.epochs, args.lr, Mix(lowercase_share=args.lowercase_share),
+                    args.limit)
+    print(json.dumps(dict(out=str(args.out), version=card["version"], **card["finetune"]["validation_after"])))
     return 0
 
 
@@ -108,7 +151,8 @@ def run_baseline(args) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "baseline": run_baseline}
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "finetune": run_finetune, "predict": run_predict,
+            "baseline": run_baseline}
 
 if __name__ == "__main__":
     sys.exit(main())

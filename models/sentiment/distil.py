@@ -14,7 +14,7 @@ from .baseline import tfidf_logreg
 from .config import Recipe
 from .text import ReviewTokenizer, classifier_ids
 
-# teachers score on the GPU when there is one (fp32 there; bf16 is the CPU's fast path)
+# teachers score on the GPU when there is one (fp32 there; on a CPU, the machine's own precision)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -64,7 +64,7 @@ def teacher_probs(teacher, ids: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _precision(bf16: bool) -> str:
-    return "bf16" if bf16 and DEVICE == "cpu" else "fp32"
+    return "auto" if bf16 and DEVICE == "cpu" else "fp32"
 
 
 def _scored(model, seqs: list[list[int]]) -> np.ndarray:

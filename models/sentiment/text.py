@@ -21,15 +21,24 @@ SPECIALS = ["xxunk", "xxpad", "xxbos"]
 _BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAGS = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+SHOUTING = 0.7   # share of capital letters above which a text counts as written in capitals
 
 
 def clean(text: str) -> str:
-    """Normalise raw review text: <br /> → newline, other tags dropped, entities decoded."""
+    """Normalise raw review text: <br /> → newline, other tags dropped, entities decoded, shouting lowercased."""
     text = _BREAKS.sub("\n", text)
     text = _TAGS.sub(" ", text)
     text = html.unescape(text)
     text = text.replace("\x00", " ")
-    return _SPACES.sub(" ", text).strip()
+    return unshout(_SPACES.sub(" ", text).strip())
+
+
+def unshout(text: str) -> str:
+    """A text written mostly in capitals, lowercased: it means what it means in lower case, which the model
+    has seen (lowercased copies are part of its training mix), while whole sentences in capitals are rare."""
+    letters = [c for c in text if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return text.lower() if len(letters) >= 8 and upper > SHOUTING * len(letters) else text
 
 
 def truncate(ids: Sequence[int], head: int, tail: int) -> list[int]:

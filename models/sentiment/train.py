@@ -24,6 +24,7 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
 
+from ..cpu import cpu_info
 from . import artifacts, distil, network, smollm2
 from .config import CLASSIFIER_FIELDS, RESUMABLE_FIELDS, Recipe
 from .evaluate import scores
@@ -118,6 +119,10 @@ class Trainer:
         if torch.cuda.is_available():
             from fastai.callback.fp16 import MixedPrecision
             return [MixedPrecision()]
+        cpu = cpu_info()
+        if not cpu.native_bf16:
+            print(f"bf16 is not native on {cpu.describe()}: training in fp32", flush=True)
+            return []
         return [BF16Autocast()]
 
     # ---- data -------------------------------------------------------------------------------

@@ -56,3 +56,18 @@ def test_recomputing_from_reviews_matches_incremental_updates_exactly(ps):
 
 def test_a_coin_flip_verdict_carries_no_weight():
     assert tally_of([0.5, 0.5]).rating == PRIOR_MEAN
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), max_size=40), st.randoms())
+def test_held_out_reviews_leave_the_rating_as_the_counted_ones_make_it_in_any_order(votes, rng):
+    counted_only = RatingTally()
+    for p, counted in votes:
+        if counted:
+            counted_only = counted_only.add("pos" if p >= 0.5 else "neg", p)
+    shuffled = votes[:]
+    rng.shuffle(shuffled)
+    mixed = RatingTally()
+    for p, counted in shuffled:
+        mixed = mixed.add("pos" if p >= 0.5 else "neg", p, counted)
+    assert mixed.rating == counted_only.rating and mixed.counted == counted_only.reviews
+    assert mixed.reviews == len(votes) and mixed.held_out == len(votes) - counted_only.reviews

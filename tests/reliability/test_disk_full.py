@@ -45,6 +45,7 @@ def test_the_movie_page_says_the_review_was_not_stored(app, data_dir, refused):
     app.button[0].click().run()
     assert not app.exception, app.exception
     assert "not stored" in app.error[0].value and refused in app.error[0].value
+    assert str(data_dir) not in app.error[0].value   # the file's name, not the server's path
     assert (data_dir / "reviews.jsonl").read_bytes() == log
 
 

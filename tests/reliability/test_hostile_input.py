@@ -52,7 +52,8 @@ def test_any_text_is_stored_clean_or_refused_with_a_message(store, fake_sentimen
     assert store.log_path.read_bytes().endswith((review.model_dump_json() + "\n").encode())
 
 
-def test_the_movie_page_answers_every_case_with_a_message(app, data_dir):
+def test_the_movie_page_answers_every_case_with_a_message(app, data_dir, monkeypatch):
+    monkeypatch.setattr("ui.access.SESSION_LIMITS", dict(per_movie=100, overall=100))   # many reviews from one visitor
     open_page(app, "pages/movie.py", id=FORREST_GUMP)
     typable = [(t, m) for t, m in REFUSED.values() if len(t) <= MAX_TEXT and not UNDECODABLE.search(t)]
     for text, message in typable:   # a browser sends no more than max_chars, and only valid Unicode

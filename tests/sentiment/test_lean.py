@@ -45,6 +45,17 @@ def test_reduced_precisions_stay_close_to_fp32(tiny_model_dir, precision, tolera
         assert b.label == a.label or a.confidence < 0.6
 
 
+def test_the_default_precision_is_the_machines_own(tiny_model_dir, monkeypatch):
+    from models.sentiment import model as model_module
+    from tests.test_cpu import ZEN3, ZEN4, fake_cpu
+
+    for flags, aten, expected in ((ZEN3, "AVX2", "fp32"), (ZEN4, "AVX512", "bf16")):
+        monkeypatch.setattr(model_module, "cpu_info", lambda: fake_cpu(flags, aten))
+        model = SentimentModel.load(tiny_model_dir)
+        assert model.precision == expected
+        assert model.net.embedding.weight.dtype == (torch.bfloat16 if expected == "bf16" else torch.float32)
+
+
 def test_unknown_precision_is_refused(tiny_model_dir):
     with pytest.raises(ValueError, match="precision"):
         SentimentModel.load(tiny_model_dir, precision="fp8")

@@ -53,18 +53,37 @@ def test_resume_skips_finished_phases(tiny_model_dir, tmp_path, capsys):
     assert SentimentModel.load(tmp_path / "resumed").predict(texts) == SentimentModel.load(tiny_model_dir).predict(texts)
 
 
-def test_bf16_autocast_training_produces_fp32_weights(tmp_path):
-    from safetensors.torch import load_file
-
-    from models.sentiment import SentimentModel
+def _train_tiny_bf16_recipe(tmp_path):
     from models.sentiment.config import recipe
     from models.sentiment.train import Trainer
     from tests.sentiment.conftest import write_generated_imdb
 
     data = write_generated_imdb(tmp_path / "data", n_per_class=40)
     Trainer(data, recipe("tiny", bf16=True), tmp_path / "out", tmp_path / "work").run()
+
+
+def test_bf16_autocast_training_produces_fp32_weights(tmp_path, capsys):
+    from safetensors.torch import load_file
+
+    from models.cpu import cpu_info
+    from models.sentiment import SentimentModel
+
+    if not cpu_info().native_bf16:
+        pytest.skip(f"bf16 autocast needs native bf16 (AVX512_BF16 or AMX); this is {cpu_info().describe()}")
+    _train_tiny_bf16_recipe(tmp_path)
+    assert "training in fp32" not in capsys.readouterr().out
     weights = load_file(str(tmp_path / "out" / "model.safetensors"))
     assert {t.dtype for t in weights.values() if t.is_floating_point()} == {torch.float32}
+    assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
+
+
+def test_a_bf16_recipe_trains_in_fp32_where_bf16_is_not_native(tmp_path, capsys, monkeypatch):
+    from models.sentiment import SentimentModel, train
+    from tests.test_cpu import fake_cpu
+
+    monkeypatch.setattr(train, "cpu_info", lambda: fake_cpu(flags={"avx2", "fma"}, aten="AVX2"))
+    _train_tiny_bf16_recipe(tmp_path)
+    assert "bf16 is not native on Test CPU (AVX2): training in fp32" in capsys.readouterr().out
     assert SentimentModel.load(tmp_path / "out").predict(["superb"])[0].label in ("pos", "neg")
 
 

@@ -1,0 +1,82 @@
+"""Review bombing defences: duplicates and bursts are stored but held out, analysts decide, rebuild agrees."""
+import json
+from datetime import timedelta
+
+import pytest
+
+from core.moderation import MODERATION_LOG, Policy, decide, held_reviews, similarity, shingles, status_for
+from core.schema import Review, now
+from core.submission import submit_review
+from tests.core.conftest import FORREST_GUMP, make_review
+from tests.fakes.sentiment import FakeSentimentModel
+
+T0 = now()
+
+
+def review_at(minutes_ago: float, text: str = "", n: int = 0) -> Review:
+    return make_review(n).model_copy(update={"created_at": T0 - timedelta(minutes=minutes_ago),
+                                             "text": text or f"An honest review, number {n}, of this film."})
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Worst film ever made, avoid it.", "worst film EVER made... avoid it!!", True),
+    ("Worst film ever made, avoid it at all costs please.", "Worst film ever made, avoid it at all costs.", True),
+    ("Worst film ever made, avoid it.", "A warm and funny film, see it.", False),
+    ("Bad.", "bad", True),
+])
+def test_near_duplicates_are_recognised_through_casing_punctuation_and_small_edits(a, b, same):
+    assert (similarity(shingles(a), shingles(b)) >= Policy().near_duplicate) is same
+
+
+def test_a_repeat_within_the_window_is_a_duplicate_and_an_old_one_is_not():
+    text = "Terrible pacing, terrible script, terrible film."
+    assert status_for(text.upper(), T0, [review_at(60 * 24, text)]) == "duplicate"
+    assert status_for(text, T0, [review_at(60 * 24 * 8, text)]) == "counted"
+
+
+def test_a_burst_far_above_the_movies_usual_rate_is_held():
+    policy = Policy(burst_floor=5, burst_factor=5.0)
+    burst = [review_at(m, n=n) for n, m in enumerate(range(1, 60, 12))]       # 5 in the last hour
+    assert status_for("Another honest review here.", T0, burst, policy) == "held"
+    assert status_for("Another honest review here.", T0, burst[:4], policy) == "counted"
+
+
+def test_a_busy_movie_is_not_in_a_burst_at_its_usual_rate():
+    policy = Policy(burst_floor=5, burst_factor=5.0)
+    usual = [review_at(60 + 30 * i, n=100 + i) for i in range(1440)]         # two an hour for the 30 days before
+    last_hour = [review_at(m, n=n) for n, m in enumerate(range(1, 60, 6))]    # 10 in the last hour: 5x usual
+    assert status_for("Another honest review here.", T0, usual + last_hour[:9], policy) == "counted"
+    assert status_for("Another honest review here.", T0, usual + last_hour, policy) == "held"
+
+
+def test_a_held_out_review_is_stored_and_leaves_the_rating_alone(store):
+    model = FakeSentimentModel()
+    first = submit_review(store, model, FORREST_GUMP, "A boring, awful waste of time.", "web")
+    again = submit_review(store, model, FORREST_GUMP, "a boring awful waste of time!", "web")
+    assert first.review.counted and again.review.status == "duplicate"
+    assert again.after.rating == again.before.rating and again.after.held_out == again.before.held_out + 1
+    assert store.reviews_of(FORREST_GUMP)[-1].status == "duplicate"
+    assert store.rebuild() == {}
+
+
+def test_an_analyst_releases_or_rejects_held_reviews_and_it_is_logged(store):
+    held = [make_review(n, p_positive=0.05).model_copy(update={"status": "held"}) for n in range(3)]
+    store.append_many(held)
+    before = store.tally(FORREST_GUMP)
+    assert decide(store, {"test-0": "counted", "test-1": "rejected"}, "ana") == 2
+    after = store.tally(FORREST_GUMP)
+    assert after.rating < before.rating and after.counted == before.counted + 1
+    assert [r.review_id for r in held_reviews(store)] == ["test-2"]
+    log = [json.loads(line) for line in (store.folder / MODERATION_LOG).read_text().splitlines()]
+    assert [(e["review_id"], e["status"], e["analyst"]) for e in log] == [("test-0", "counted", "ana"),
+                                                                         ("test-1", "rejected", "ana")]
+    assert store.rebuild() == {}
+    with pytest.raises(ValueError, match="not held"):
+        decide(store, {"test-0": "rejected"}, "ana")
+
+
+def test_a_counted_review_is_written_as_before_and_old_lines_read_as_counted():
+    review = make_review(1)
+    assert "status" not in json.loads(review.model_dump_json())
+    assert Review.model_validate_json(review.model_dump_json()).counted
+    assert json.loads(review.model_copy(update={"status": "held"}).model_dump_json())["status"] == "held"
