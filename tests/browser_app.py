@@ -1,5 +1,6 @@
 """Launch the real app with the keyword fake sentiment model and the instant fake story generator
-(used by the browser tests and bench/reliability.py).
+(used by the browser tests and bench/reliability.py). Per-visitor review limits are lifted: these
+tests send many reviews from one browser (tests/pages/test_review_limits.py covers the limits).
 
     python -m tests.browser_app --server.port 8599
 """
@@ -71,6 +72,10 @@ def main() -> int:
     from tests.fakes.sentiment import FakeSentimentModel
     from tests.story.fake_generator import FakeGenerator
 
+    import ui.access
+
+    for limits in (ui.access.SESSION_LIMITS, ui.access.ADDRESS_LIMITS):
+        limits.update(per_movie=1_000_000, overall=1_000_000)
     sentiment, story = FakeSentimentModel(), FakeGenerator()
     SentimentModel.load = classmethod(lambda cls, path=None: sentiment)
     Generator.load = classmethod(lambda cls, path=None, adapter=None, **options: story)
