@@ -81,6 +81,13 @@ def _seconds_per_product(rows: int, inner: int, outer: int, dtype: torch.dtype, 
     return (time.perf_counter() - t0) / repeats
 
 
+def native_dtypes() -> tuple[torch.dtype, ...]:
+    """The products this CPU runs in hardware: emulated bf16 or int8 ceilings take minutes and mean nothing."""
+    cpu = cpu_info()
+    vnni = bool({"avx512_vnni", "avx_vnni"} & cpu.flags) and cpu.aten_capability.startswith("AVX512")
+    return (torch.float32,) + ((torch.bfloat16,) if cpu.native_bf16 else ()) + ((torch.int8,) if vnni else ())
+
+
 def matmul_ceilings(model: SentimentModel, texts: list[str], dtypes: tuple[torch.dtype, ...]) -> list[dict]:
     """An estimate of the most reviews/s this network reaches here, per dtype: only its LSTMs' matrix
     products, timed alone at the inference batch size (input products over 32 steps at once, recurrent
@@ -152,7 +159,7 @@ def main() -> None:
               f"p50 x{rows[0]['p50_ms'] / row['p50_ms']:.2f} faster")
     print(f"default precision on this CPU: {machine_precision()}; targets: p50 <= 15 ms, >= 500 reviews/s; "
           f"peak RSS {peak_rss_mib():.0f} MiB")
-    ceilings = matmul_ceilings(model, batch, (torch.bfloat16, torch.int8))
+    ceilings = matmul_ceilings(model, batch, native_dtypes())
     for ceiling in ceilings:
         print(f"{ceiling['dtype']} matrix-product ceiling for this network here: {ceiling['ceiling_reviews_per_s']} "
               f"reviews/s ({ceiling['gflop_per_review']} GFLOP per review of {ceiling['mean_tokens']} tokens)")
