@@ -61,9 +61,12 @@ def record_review(imdb_id: str) -> None:
         limits[name].record(key)
 
 
+def _password_hash() -> str | None:
+    return _secret(PASSWORD_HASH_SECRET) or os.environ.get(PASSWORD_HASH_ENV)
+
+
 def current_gate() -> Gate:
-    return gate(bool(_secret("auth")), _secret(PASSWORD_HASH_SECRET) or os.environ.get(PASSWORD_HASH_ENV),
-                st.get_option("server.address"))
+    return gate(bool(_secret("auth")), _password_hash(), st.get_option("server.address"))
 
 
 def _address() -> str | None:
@@ -76,8 +79,7 @@ def client_key() -> str:
     return _address() or _session_key()
 
 
-def is_analyst() -> bool:
-    current = current_gate()
+def is_analyst(current: Gate) -> bool:
     if current is Gate.OIDC:
         return bool(st.user.get("is_logged_in", False))
     if current is Gate.PASSWORD:
@@ -105,8 +107,7 @@ def _password_form() -> None:
         st.error(f"Too many attempts: try again in {wait / 60:.0f} min.")
         return
     limiter.record(key)
-    stored = _secret(PASSWORD_HASH_SECRET) or os.environ.get(PASSWORD_HASH_ENV) or ""
-    if check_password(password, stored):
+    if check_password(password, _password_hash() or ""):
         st.session_state[SIGNED_IN] = True
         st.rerun()
     st.error("That is not the analyst password.")
@@ -114,11 +115,11 @@ def _password_form() -> None:
 
 def require_analyst(what: str) -> None:
     """Stop the page unless this visitor may do analyst actions; say how to become one (or why not)."""
-    if is_analyst():
-        if current_gate() is Gate.LOCAL:
+    current = current_gate()
+    if is_analyst(current):
+        if current is Gate.LOCAL:
             st.caption("Analyst actions are open: this server listens on this machine only.")
         return
-    current = current_gate()
     st.info(f"{what} is for analysts. Analyst sign-in here: {current.value}.")
     if current is Gate.OIDC:
         st.button("Sign in", on_click=st.login)

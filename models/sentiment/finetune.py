@@ -123,7 +123,7 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
     from safetensors.torch import load_model, save_model
 
     from .model import SentimentModel
-    from .train import Trainer, hardware
+    from .train import hardware, precision_callbacks
 
     set_seed(mix.seed, reproducible=True)
     base = SentimentModel.load(start, precision="fp32")
@@ -146,11 +146,9 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
     print(f"before: {before}", flush=True)
 
     dls = classifier_loaders(tokenizer, recipe, train, pd.concat([imdb_valid, short_valid], ignore_index=True))
-    trainer = Trainer.__new__(Trainer)   # only its precision callbacks are wanted
-    trainer.recipe = recipe
     learn = text_classifier_learner(dls, AWD_LSTM, seq_len=recipe.bptt, config=recipe.awd_lstm_config(classifier=True),
                                     drop_mult=recipe.clas_drop_mult, pretrained=False, max_len=recipe.head + recipe.tail,
-                                    loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=trainer._callbacks())
+                                    loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=precision_callbacks(recipe.bf16))
     load_model(learn.model, str(start / artifacts.WEIGHTS), device="cpu")
     learn.unfreeze()
     t0 = time.time()

@@ -81,6 +81,21 @@ class BF16Autocast(Callback):
             self.ctx = None
 
 
+def precision_callbacks(bf16: bool) -> list:
+    """Reduced precision when a recipe asks for it: bf16 autocast on a CPU that multiplies bf16 natively,
+    fastai's fp16 MixedPrecision (with loss scaling) on a GPU, where cuDNN's LSTM kernels take fp16."""
+    if not bf16:
+        return []
+    if torch.cuda.is_available():
+        from fastai.callback.fp16 import MixedPrecision
+        return [MixedPrecision()]
+    cpu = cpu_info()
+    if not cpu.native_bf16:
+        print(f"bf16 is not native on {cpu.describe()}: training in fp32", flush=True)
+        return []
+    return [BF16Autocast()]
+
+
 class Trainer:
     def __init__(self, data_dir: Path, recipe: Recipe, out_dir: Path, work_dir: Path, resume: bool = False,
                  lm_minutes: float | None = None):
@@ -110,20 +125,6 @@ class Trainer:
     def _save_progress(self, **updates) -> None:
         self.progress.update(updates)
         self.progress_path.write_text(json.dumps(self.progress, indent=2))
-
-    def _callbacks(self) -> list:
-        """Reduced precision when the recipe asks for it: bf16 autocast on the CPU, fastai's fp16
-        MixedPrecision (with loss scaling) on a GPU, where cuDNN's LSTM kernels take fp16."""
-        if not self.recipe.bf16:
-            return []
-        if torch.cuda.is_available():
-            from fastai.callback.fp16 import MixedPrecision
-            return [MixedPrecision()]
-        cpu = cpu_info()
-        if not cpu.native_bf16:
-            print(f"bf16 is not native on {cpu.describe()}: training in fp32", flush=True)
-            return []
-        return [BF16Autocast()]
 
     # ---- data -------------------------------------------------------------------------------
     def tokenize(self) -> tuple[ReviewTokenizer, list[np.ndarray], np.ndarray, int]:
@@ -219,7 +220,7 @@ class Trainer:
         dls.vocab = tokenizer.vocab
         learn = language_model_learner(dls, AWD_LSTM, config=r.awd_lstm_config(classifier=False),
                                        drop_mult=r.lm_drop_mult, pretrained=False,
-                                       metrics=[accuracy, Perplexity()], cbs=self._callbacks())
+                                       metrics=[accuracy, Perplexity()], cbs=precision_callbacks(r.bf16))
         full_checkpoint = self.work_dir / "lm_model.safetensors"
         if done and full_checkpoint.exists():
             load_model(learn.model, str(full_checkpoint), device="cpu")
@@ -268,7 +269,7 @@ class Trainer:
         dls = self._classifier_loaders(tokenizer, ids, (train_idx, labels[train_idx]), (valid_idx, labels[valid_idx]))
         learn = text_classifier_learner(dls, AWD_LSTM, seq_len=r.bptt, config=r.awd_lstm_config(classifier=True),
                                         drop_mult=r.clas_drop_mult, pretrained=False, max_len=r.head + r.tail,
-                                        loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=self._callbacks())
+                                        loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=precision_callbacks(r.bf16))
         encoder_module = learn.model[0].module
         if encoder is not None:
             encoder_module.load_state_dict(encoder)
