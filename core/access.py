@@ -1,4 +1,5 @@
-"""Who may do analyst actions (import, rescore, server files, full exports), decided without Streamlit.
+"""Who may do analyst actions (import, rescore, server files, full exports), and who wrote a review, decided
+without Streamlit.
 
 Viewers browse, review and generate. Analyst actions need, in order of preference: an OIDC sign-in
 (`st.login`, when `[auth]` is configured in secrets.toml), or a shared password whose PBKDF2 hash lives in
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from enum import Enum
+from pathlib import Path
 
 PASSWORD_HASH_ENV = "REELPULSE_ANALYST_PASSWORD_HASH"
 PASSWORD_HASH_SECRET = "analyst_password_hash"
 LOCAL_ADDRESSES = {"localhost", "127.0.0.1", "::1"}
 PBKDF2_ITERATIONS = 200_000
+VISITOR_KEY_ENV = "REELPULSE_VISITOR_KEY"
+VISITOR_KEY_FILE = ".visitor_key"
 
 
 class Gate(Enum):
@@ -49,3 +54,30 @@ def check_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(expected.encode(), stored.encode())
+
+
+def visitor_key(store_folder: Path) -> bytes:
+    """The deployment's key for visitor ids: $REELPULSE_VISITOR_KEY (replicas share it), else a random key
+    kept beside the store (created once, readable by the server's user only)."""
+    if configured := os.environ.get(VISITOR_KEY_ENV):
+        return configured.encode()
+    path = store_folder / VISITOR_KEY_FILE
+    if not path.exists():   # written whole, then linked in: a concurrent reader never sees half a key
+        temp = path.with_name(f"{VISITOR_KEY_FILE}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_hex(32).encode())
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return path.read_bytes()
+
+
+def visitor_id(who: str, key: bytes) -> str:
+    """A stable pseudonym for an address or session: the same for the same visitor, useless without the key."""
+    return hmac.new(key, who.encode(), hashlib.sha256).hexdigest()[:24]

@@ -3,7 +3,9 @@
 A review is stored whatever happens (nothing a visitor writes is lost), but enters the rating only when
 it is "counted". It is held out when
   - it is the same or nearly the same text as a review of the movie in the last week ("duplicate"), or
-  - the movie is in a burst: more reviews in the last hour than BURST_FLOOR and than BURST_FACTOR times
+  - its visitor (a keyed hash of their address, core/access.py) already has a counted review of the movie
+    from the last week ("repeat": one voice per visitor; an analyst may release it, e.g. a venue's wifi), or
+  - the movie is in a burst: more visitors in the last hour than BURST_FLOOR and than BURST_FACTOR times
     its usual hourly rate over the last 30 days ("held" for an analyst, like Steam's off-topic activity).
 The status is written in the review's log line, so the rating stays a function of the log (rebuild agrees).
 Per-visitor limits are the page's (ui/access.py): they need to know who is asking.
@@ -49,22 +51,27 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def status_for(text: str, created_at: datetime, recent: Sequence[Review], policy: Policy = POLICY) -> ReviewStatus:
-    """How a new review of a movie with reviews `recent` enters its rating."""
+def status_for(text: str, created_at: datetime, recent: Sequence[Review], visitor: str | None = None,
+               policy: Policy = POLICY) -> ReviewStatus:
+    """How a new review of a movie with reviews `recent`, written by `visitor`, enters its rating."""
     mine = shingles(text)
-    for review in recent:
-        if (created_at - review.created_at <= policy.duplicate_window
-                and similarity(mine, shingles(review.text)) >= policy.near_duplicate):
-            return "duplicate"
+    this_week = [r for r in recent if created_at - r.created_at <= policy.duplicate_window]
+    if any(similarity(mine, shingles(r.text)) >= policy.near_duplicate for r in this_week):
+        return "duplicate"
+    if visitor is not None and any(r.visitor == visitor and r.counted for r in this_week):
+        return "repeat"
     burst_start, usual_start = created_at - policy.burst_window, created_at - policy.usual_window
-    in_burst = sum(1 for r in recent if r.created_at > burst_start)
+    in_burst = len({r.visitor or r.review_id for r in recent if r.created_at > burst_start})
     usual = sum(1 for r in recent if usual_start < r.created_at <= burst_start)
     usual_per_window = usual * (policy.burst_window / (policy.usual_window - policy.burst_window))
     return "held" if in_burst >= max(policy.burst_floor, policy.burst_factor * usual_per_window) else "counted"
 
 
+WAITING: tuple[ReviewStatus, ...] = ("held", "repeat")   # what an analyst may release or reject
+
+
 def held_reviews(store: ReviewStore) -> list[Review]:
-    return [r for r in store.reviews() if r.status == "held"]
+    return [r for r in store.reviews() if r.status in WAITING]
 
 
 Decision = Literal["counted", "rejected"]

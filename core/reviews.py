@@ -2,6 +2,7 @@
 
     add --movie IMDB_ID --text TEXT   score and store one review; print one JSON object
     export [--movie IMDB_ID]          print stored reviews as JSON Lines
+    export --corrections              print the reviews their authors relabelled, as a labelled CSV
     rebuild                           recompute every rating from the log; report mismatches
     import FILE_OR_DIR [--limit N]    score and store a CSV (our IMDB form) or an aclImdb folder; print a summary
     rescore                           score again what an older model scored; print what changed
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from core.corrections import corrections_frame
 from core.import_sources import open_rows
 from core.importer import import_reviews
 from core.rescore import rescore
@@ -38,6 +40,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     store = ReviewStore.open()
+    if args.corrections:
+        corrections_frame(store).to_csv(sys.stdout, index=False)
+        return 0
     reviews = store.reviews_of(store.movie(args.movie).imdb_id) if args.movie else store.reviews()
     sys.stdout.writelines(review.model_dump_json() + "\n" for review in reviews)
     return 0
@@ -87,7 +92,10 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--movie", required=True, metavar="IMDB_ID")
     add.add_argument("--text", required=True)
     export = commands.add_parser("export", help="print stored reviews as JSON Lines")
-    export.add_argument("--movie", metavar="IMDB_ID")
+    which = export.add_mutually_exclusive_group()
+    which.add_argument("--movie", metavar="IMDB_ID")
+    which.add_argument("--corrections", action="store_true",
+                       help="the reviews their authors relabelled, as CSV (text, label = the author's, model_label, ...)")
     commands.add_parser("rebuild", help="recompute all ratings from the log")
     bulk = commands.add_parser("import", help="score and store many reviews (nothing is stored if cancelled)")
     bulk.add_argument("source", type=Path, metavar="FILE_OR_DIR")

@@ -14,7 +14,7 @@ IMDB_ID_PATTERN = r"^tt\d{7,9}$"
 MIN_TEXT, MAX_TEXT = 5, 5_000
 
 ImdbId = Annotated[str, StringConstraints(pattern=IMDB_ID_PATTERN)]
-ReviewStatus = Literal["counted", "duplicate", "held", "rejected"]
+ReviewStatus = Literal["counted", "duplicate", "held", "repeat", "rejected"]
 
 
 class Record(BaseModel):
@@ -31,6 +31,15 @@ class Movie(Record):
     imported_reviews: int = Field(default=0, ge=0)
     reviewer_stars: float | None = Field(default=None, ge=1, le=10)
     share_positive: float | None = Field(default=None, ge=0, le=1)
+    # the imported reviews' summed vote weights in millionths (core.rating); None: the seed was built unscored
+    imported_weight: int | None = Field(default=None, ge=0)
+    imported_weight_positive: int | None = Field(default=None, ge=0)
+
+    def imported_votes(self) -> RatingTally:
+        """The imported reviews as votes, the base every rating of this movie starts from."""
+        if self.imported_weight is None:
+            return RatingTally()
+        return RatingTally().with_imported(self.imported_reviews, self.imported_weight, self.imported_weight_positive or 0)
 
 
 class Review(Record):
@@ -48,6 +57,11 @@ class Review(Record):
     # "counted" in the rating, or held out of it: a near-duplicate of a recent review of the movie, held in a
     # burst for an analyst, or rejected by one (core/moderation.py); a line without the field is counted
     status: ReviewStatus = Field(default="counted", exclude_if=lambda status: status == "counted")
+    # who wrote it, as a keyed hash of their address (or browser session) that only this deployment can compute:
+    # enough to keep one counted voice per visitor and movie, never the address itself (core/access.py)
+    visitor: str | None = Field(default=None, max_length=64, exclude_if=lambda visitor: visitor is None)
+    # the author's own reading where they said the model misread them (core/corrections.py); the model's stays above
+    author_label: Literal["pos", "neg"] | None = Field(default=None, exclude_if=lambda label: label is None)
 
     @property
     def confidence(self) -> float:
@@ -56,6 +70,14 @@ class Review(Record):
     @property
     def counted(self) -> bool:
         return self.status == "counted"
+
+    @property
+    def vote(self) -> tuple[Literal["pos", "neg"], float]:
+        """What enters the rating: the author's label at full weight where they corrected the model, else the model's
+        verdict and confidence."""
+        if self.author_label is None:
+            return self.label, self.p_positive
+        return self.author_label, float(self.author_label == "pos")
 
     @model_validator(mode="after")
     def _label_matches_probability(self) -> Review:

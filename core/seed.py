@@ -4,8 +4,9 @@
     python -m core.seed build --model models/sentiment/weights
 
 Only facts and figures are written: no review text, no overviews. With a model, every
-imported review of a catalogued title is scored once; scores are cached per model version in
-work/seed_scores/ (appended batch by batch), so an interrupted build resumes where it stopped.
+imported review of a catalogued title is scored once, and the vote weights (core.rating) are summed
+per movie (imported_weight, imported_weight_positive): the imported votes its rating starts from.
+Scores are cached per model version in work/seed_scores/ (appended batch by batch), so an interrupted build resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pandas as pd
 from core import seed_data
 from core.durable import append_durably
 from core.paths import ROOT, SEED_DIR
+from core.rating import MICRO, vote_weight
 
 SHARED = ROOT.parent / "shared" / "datasets"
 SPLITS = ("train", "test", "unsup")
@@ -68,13 +70,22 @@ def cached_scores(reviews: pd.DataFrame, score: Scorer, cache: Path) -> pd.Serie
 def movie_rows(movies: pd.DataFrame, reviews: pd.DataFrame) -> list[dict]:
     by_title = reviews.groupby("imdb_title_id")
     counts, stars = by_title.size(), by_title["stars"].mean()
-    share = by_title["positive"].mean() if "positive" in reviews else pd.Series(dtype=float)
+    scored = "p_positive" in reviews
+    if scored:
+        weights = reviews["p_positive"].map(vote_weight)
+        weight = weights.groupby(reviews["imdb_title_id"]).sum()
+        weight_positive = weights.where(reviews["p_positive"] >= 0.5, 0).groupby(reviews["imdb_title_id"]).sum()
+        share = (reviews["p_positive"] >= 0.5).groupby(reviews["imdb_title_id"]).mean()
+    else:
+        weight = weight_positive = share = pd.Series(dtype=float)
     rows = []
     for imdb_id, movie in movies.sort_index().iterrows():
         rows.append({"imdb_id": imdb_id, "title": movie["title"],
                      "year": "" if pd.isna(movie["year"]) else int(movie["year"]), "genres": movie["genres"],
                      "imported_reviews": int(counts.get(imdb_id, 0)),
-                     "reviewer_stars": figure(stars.get(imdb_id), 2), "share_positive": figure(share.get(imdb_id), 4)})
+                     "reviewer_stars": figure(stars.get(imdb_id), 2), "share_positive": figure(share.get(imdb_id), 4),
+                     "imported_weight": figure(weight.get(imdb_id, 0) / MICRO if scored else None, 6),
+                     "imported_weight_positive": figure(weight_positive.get(imdb_id, 0) / MICRO if scored else None, 6)})
     return rows
 
 
@@ -105,7 +116,7 @@ def build(shared: Path, seed_dir: Path, model: Path | None) -> None:
         verdicts_path.unlink(missing_ok=True)
     else:
         score, version = model_scorer(model)
-        reviews["positive"] = cached_scores(reviews, score, SCORE_CACHE / f"{version}.jsonl") >= 0.5
+        reviews["p_positive"] = cached_scores(reviews, score, SCORE_CACHE / f"{version}.jsonl")
         texts = [d.text for d in demos]
         verdicts = {seed_data.text_key(t): p for t, p in zip(texts, score(texts))}
         seed_data.write_verdicts(seed_data.DemoVerdicts(model_version=version, p_positive=verdicts), seed_dir)

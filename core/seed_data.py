@@ -19,11 +19,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.paths import SEED_DIR
+from core.rating import MICRO
 from core.schema import Movie, Review, now
 
 MOVIES_CSV, DEMO_REVIEWS, DEMO_VERDICTS = "movies.csv", "demo_reviews.jsonl", "demo_verdicts.json"
 AUTHOR_LABEL_VERSION = "author-label"
-MOVIE_COLUMNS = ("imdb_id", "title", "year", "genres", "imported_reviews", "reviewer_stars", "share_positive")
+MOVIE_COLUMNS = ("imdb_id", "title", "year", "genres", "imported_reviews", "reviewer_stars", "share_positive",
+                 "imported_weight", "imported_weight_positive")
 
 
 class DemoReview(BaseModel):
@@ -44,8 +46,13 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def optional(value: str, cast: type) -> object:
-    return cast(value) if value != "" else None
+def optional(value: str | None, cast: type) -> object:
+    return cast(value) if value else None
+
+
+def millionths(value: str) -> int:
+    """A weight written with six decimals, as the whole millionths core.rating sums."""
+    return round(float(value) * MICRO)
 
 
 def movie_from_row(row: dict[str, str]) -> Movie:
@@ -53,7 +60,9 @@ def movie_from_row(row: dict[str, str]) -> Movie:
                  genres=tuple(g for g in row["genres"].split("|") if g),
                  imported_reviews=int(row["imported_reviews"]),
                  reviewer_stars=optional(row["reviewer_stars"], float),
-                 share_positive=optional(row["share_positive"], float))
+                 share_positive=optional(row["share_positive"], float),
+                 imported_weight=optional(row.get("imported_weight"), millionths),
+                 imported_weight_positive=optional(row.get("imported_weight_positive"), millionths))
 
 
 def load_movies(seed_dir: Path = SEED_DIR) -> list[Movie]:

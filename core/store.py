@@ -3,7 +3,8 @@
 Folder layout (created from the shipped seed when the folder has no log yet):
     movies.jsonl   catalogue facts (one Movie per line), written once
     reviews.jsonl  a header line, then one Review per line (the source of truth)
-    ratings.json   RatingTally per movie, valid for the first `log_offset` bytes of the log
+    ratings.json   RatingTally per movie from the log alone, valid for its first `log_offset` bytes
+                   (tally() adds the movie's imported votes from the catalogue)
     .lock          serialises writers across threads and processes
 
 Appending fsyncs one line; the snapshot is rewritten atomically every SNAPSHOT_EVERY appends
@@ -62,8 +63,7 @@ class UnknownMovie(ValueError):
 def tally_reviews(reviews: Iterable[Review]) -> dict[str, RatingTally]:
     tallies: dict[str, RatingTally] = {}
     for review in reviews:
-        tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(review.label, review.p_positive,
-                                                                                 review.counted)
+        tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(*review.vote, review.counted)
     return tallies
 
 
@@ -199,7 +199,8 @@ class ReviewStore:
 
     def _fold(self, reviews: list[Review], end: int) -> None:
         for review in reviews:
-            self._tallies[review.imdb_id] = self.tally(review.imdb_id).add(review.label, review.p_positive, review.counted)
+            logged = self._tallies.get(review.imdb_id, RatingTally())
+            self._tallies[review.imdb_id] = logged.add(*review.vote, review.counted)
         if self._reviews is not None:
             self._index(reviews)
         self._offset = end
@@ -257,11 +258,15 @@ class ReviewStore:
         return self._replaced + self._offset
 
     def tally(self, imdb_id: str) -> RatingTally:
-        return self._tallies.get(imdb_id, RatingTally())
+        """The movie's votes: its imported ones (from the catalogue) plus the counted reviews in the log."""
+        imported = self.movies[imdb_id].imported_votes() if imdb_id in self.movies else RatingTally()
+        logged = self._tallies.get(imdb_id, RatingTally())
+        return logged.with_imported(imported.imported, imported.imported_weight, imported.imported_weight_positive)
 
     def tallies(self) -> dict[str, RatingTally]:
+        """tally() for every catalogue movie."""
         with self._mutex:
-            return dict(self._tallies)
+            return {imdb_id: self.tally(imdb_id) for imdb_id in self.movies.keys() | self._tallies.keys()}
 
     def reviews(self) -> list[Review]:
         """Every stored review in log order (parsed once per process, then extended)."""
@@ -383,6 +388,6 @@ class ReviewStore:
             self._catch_up()
             held = dict(self._tallies)
             self._rebuild_snapshot()
-            return {imdb_id: (held.get(imdb_id, RatingTally()), self.tally(imdb_id))
+            return {imdb_id: (held.get(imdb_id, RatingTally()), self._tallies.get(imdb_id, RatingTally()))
                     for imdb_id in held.keys() | self._tallies.keys()
                     if held.get(imdb_id) != self._tallies.get(imdb_id)}

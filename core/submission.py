@@ -59,14 +59,16 @@ class Submission:
                 "rating_before": round(self.before.rating, 4), "rating_after": round(self.after.rating, 4)}
 
 
-def submit_review(store: ReviewStore, model: Scorer, imdb_id: str, text: str, source: str) -> Submission:
-    """Score and store one review. Raises ValueError (bad text, unknown movie) before anything is stored."""
+def submit_review(store: ReviewStore, model: Scorer, imdb_id: str, text: str, source: str,
+                  visitor: str | None = None) -> Submission:
+    """Score and store one review by `visitor` (core.access.visitor_id; None: unknown).
+    Raises ValueError (bad text, unknown movie) before anything is stored."""
     text = validate_text(text)
     store.movie(imdb_id)
     result = model.predict([text])[0]
     created_at = now()
     review = Review(review_id=uuid.uuid4().hex, imdb_id=imdb_id, text=text, created_at=created_at, source=source,
-                    label=result.label, p_positive=result.p_positive, model_version=model.version,
-                    status=status_for(text, created_at, store.reviews_of(imdb_id)))
+                    label=result.label, p_positive=result.p_positive, model_version=model.version, visitor=visitor,
+                    status=status_for(text, created_at, store.reviews_of(imdb_id), visitor))
     before, after = store.append(review)
     return Submission(review, before, after)

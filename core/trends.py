@@ -16,6 +16,7 @@ from core.store import ReviewStore
 from core.views import movie_link
 
 FREQUENCIES = ("Day", "Week", "Month")
+CORRECTABLE_SOURCES = ("web", "ai-draft")   # written on the site: their authors may correct the model
 STAR_SIDES = (4, 7)   # aclImdb's convention: ≤4 stars is negative, ≥7 positive, between is neither
 
 
@@ -38,8 +39,11 @@ class Filters:
 def trend_data(store: ReviewStore) -> TrendData:
     movies = pd.DataFrame([{"imdb_id": m.imdb_id, "title": m.title, "year": m.year, "genres": m.genres,
                             "reviewer_stars": m.reviewer_stars} for m in store.movies.values()]).set_index("imdb_id")
-    columns = ["review_id", "imdb_id", "time", "label", "p_positive", "stars", "source", "text"]
-    rows = [(r.review_id, r.imdb_id, r.created_at, r.label, r.p_positive, r.stars, r.source, r.text)
+    # label and p_positive are the review's vote (the author's label where they corrected the model)
+    columns = ["review_id", "imdb_id", "time", "label", "p_positive", "stars", "source", "text", "model_label",
+               "corrected", "model_version"]
+    rows = [(r.review_id, r.imdb_id, r.created_at, *r.vote, r.stars, r.source, r.text, r.label,
+             r.author_label is not None, r.model_version)
             for r in store.reviews() if r.counted]
     reviews = pd.DataFrame(rows, columns=columns)
     reviews["time"] = pd.to_datetime(reviews["time"], utc=True).dt.tz_convert(None)
@@ -145,6 +149,16 @@ def review_agreement(frame: pd.DataFrame) -> float | None:
     """Among reviews whose stars take a side (≤4 or ≥7), the share where the model's verdict agrees."""
     sided = frame[(frame["stars"] <= STAR_SIDES[0]) | (frame["stars"] >= STAR_SIDES[1])]
     return float(((sided["stars"] >= STAR_SIDES[1]) == sided["positive"]).mean()) if len(sided) else None
+
+
+def author_agreement(frame: pd.DataFrame, every: str) -> pd.DataFrame:
+    """Per period and model version, among reviews written on the site (their authors could correct the model):
+    reviews, corrections, and the share the authors left as the model read them."""
+    web = frame[frame["source"].isin(CORRECTABLE_SOURCES)]
+    out = web.groupby([period_start(web["time"], every), web["model_version"]], observed=True).agg(
+        reviews=("corrected", "size"), corrected=("corrected", "sum")).reset_index()
+    out["agreement"] = 1 - out["corrected"] / out["reviews"]
+    return out
 
 
 def confidence_bins(frame: pd.DataFrame, bins: int = 10) -> pd.DataFrame:

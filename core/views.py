@@ -43,10 +43,18 @@ def movies_frame(store: ReviewStore) -> pd.DataFrame:
     for movie in store.movies.values():
         tally = tallies.get(movie.imdb_id, RatingTally())
         rows.append({"imdb_id": movie.imdb_id, "title": movie.title, "year": movie.year,
-                     "genres": ", ".join(movie.genres), "rating": round(tally.rating, 2), "reviews": tally.reviews,
+                     "genres": ", ".join(movie.genres), "rating": round(tally.rating, 2),
+                     "rated_from": rated_from(tally), "reviews": tally.reviews,
                      "share_positive": tally.share_positive, "reviewer_stars": movie.reviewer_stars,
                      "imported_reviews": movie.imported_reviews, "link": movie_link(movie.imdb_id)})
     return pd.DataFrame(rows).astype({"year": "Int64"})
+
+
+def rated_from(tally: RatingTally) -> str:
+    """Where a rating comes from, never hidden: "from 14 reviews (11 imported)"."""
+    if not tally.votes:
+        return "no reviews yet (neutral prior)"
+    return f"from {tally.votes:,} review{'s' * (tally.votes != 1)} ({tally.imported:,} imported)"
 
 
 def filter_movies(frame: pd.DataFrame, search: str = "", genres: list[str] | None = None,
@@ -67,11 +75,11 @@ def all_genres(frame: pd.DataFrame) -> list[str]:
     return sorted({g for genres in frame["genres"] for g in genres.split(", ") if g})
 
 
-def rating_history(reviews: list[Review]) -> pd.DataFrame:
-    """The movie's rating after each of its reviews, in time order."""
-    tally, rows = RatingTally(), []
+def rating_history(reviews: list[Review], imported: RatingTally) -> pd.DataFrame:
+    """The movie's rating after each of its reviews, in time order, starting from its imported votes."""
+    tally, rows = imported, []
     for review in sorted(reviews, key=lambda r: r.created_at):
-        tally = tally.add(review.label, review.p_positive, review.counted)
+        tally = tally.add(*review.vote, review.counted)
         rows.append({"time": review.created_at, "rating": round(tally.rating, 3), "reviews": tally.reviews})
     return pd.DataFrame(rows, columns=["time", "rating", "reviews"])
 

@@ -113,8 +113,10 @@ if st.button("Import", type="primary", disabled=source is None):
                                "rejected_rows.csv", "text/csv")
 
 st.header("Held reviews")
-st.caption("Reviews that arrived in a burst on one movie wait here; they count in its rating once released. "
+st.caption("Reviews that arrived in a burst on one movie, or a second voice from one visitor's address (a venue's "
+           "wifi, or one person), wait here; they count in the movie's rating once released. "
            "Every decision is logged with who made it.")
+WHY_HELD = {"held": "burst on the movie", "repeat": "same visitor again"}
 DECIDED = "held_decided"
 
 
@@ -135,8 +137,9 @@ held = {r.review_id: r for r in held_reviews(store)}
 if not held:
     st.info("No reviews are held.")
 else:
-    st.dataframe([{"movie": store.movies[r.imdb_id].title, "when": f"{r.created_at:%Y-%m-%d %H:%M}", "verdict": r.label,
-                   "text": r.text[:200]} for r in held.values()], hide_index=True, width="stretch")
+    st.dataframe([{"movie": store.movies[r.imdb_id].title, "when": f"{r.created_at:%Y-%m-%d %H:%M}",
+                   "why": WHY_HELD[r.status], "verdict": r.label, "text": r.text[:200]} for r in held.values()],
+                 hide_index=True, width="stretch")
     chosen = st.multiselect("Reviews to decide", list(held), key="held_chosen",
                             format_func=lambda rid: f"{store.movies[held[rid].imdb_id].title}: {held[rid].text[:60]}")
     release, reject = st.columns(2)

@@ -6,19 +6,24 @@ import streamlit as st
 
 from core.posters import poster_svg
 from core.schema import IMDB_ID_PATTERN, MAX_TEXT, MIN_TEXT
+from core.corrections import CorrectionRefused, correct
+from core.drafts import DRAFT_SOURCE
 from core.store import StoreError, without_paths
 from core.submission import model_unavailable, submit_review
-from core.views import newest_first, rating_history
+from core.views import newest_first, rated_from, rating_history
 from models.sentiment import ArtifactError
-from ui.access import SESSION_LIMITS, record_review, review_wait_s
+from ui.access import SESSION_LIMITS, record_review, review_wait_s, visitor
 from ui.explain import show_explanation
+from ui.drafts import draft_panel, forget_draft, put_draft_in_the_box, review_source
 from ui.resources import current_store, sentiment_model
+from ui.reviews import WORD, show_badge
 
 PAGE_SIZE = 20
 HELD_OUT = {"duplicate": "it repeats a recent review of this movie and is held out of the rating",
             "held": "this movie is getting an unusual burst of reviews: it waits for an analyst before it counts",
+            "repeat": "a review of this movie from you (or your network) already counts this week: one voice each, "
+                      "unless an analyst releases it",
             "rejected": "it was rejected"}
-STATUS_BADGE = {"duplicate": "Duplicate · not counted", "held": "Held for review", "rejected": "Rejected · not counted"}
 
 store = current_store()
 imdb_id = st.query_params.get("id")
@@ -39,6 +44,33 @@ movie = store.movie(imdb_id)
 top = st.container()   # filled after the form, so a review stored below shows in the rating at once
 
 OUTCOME = "review_outcome"
+MINE = "correctable_reviews"   # ids of reviews this session wrote and has not corrected yet
+put_draft_in_the_box(imdb_id, "review_text")   # before the form's text area exists in this run
+
+
+def correct_mine(review_id: str, author_label: str) -> None:
+    """A correction button's callback: only the session that wrote the review may relabel it, once."""
+    mine = st.session_state.setdefault(MINE, set())
+    if review_id not in mine:
+        st.session_state[OUTCOME] = ("warning", "Only the visitor who wrote a review may correct it, once.")
+        return
+    try:
+        review, before, after = correct(store, review_id, author_label)
+    except (CorrectionRefused, StoreError) as err:
+        st.session_state[OUTCOME] = ("warning", f"Nothing was changed: {without_paths(err, store.folder)}.")
+    else:
+        mine.discard(review_id)
+        st.session_state[OUTCOME] = ("success", f"Thanks: your review now counts as {WORD[author_label]} "
+                                                f"(rating {before.rating:.2f} → {after.rating:.2f}). The model's reading "
+                                                "is kept beside yours, so it can learn from the correction.")
+
+
+def correction_button(review, where: str) -> None:
+    if review.review_id in st.session_state.get(MINE, ()) and review.counted:
+        other = "neg" if review.label == "pos" else "pos"
+        st.button(f"That's not what I meant: my review is {WORD[other]}", key=f"correct-{where}-{review.review_id}",
+                  on_click=correct_mine, args=(review.review_id, other),
+                  help="Your review then counts with your label; you can do this once.")
 
 
 def submit(imdb_id: str) -> None:
@@ -47,8 +79,9 @@ def submit(imdb_id: str) -> None:
     if review_wait_s(imdb_id):   # a second tab, or a click that beat the rerun
         st.session_state[OUTCOME] = ("warning", "Your review was not stored: you have reached this hour's review limit.")
         return
+    source = review_source(imdb_id)
     try:
-        submission = submit_review(store, sentiment_model(), imdb_id, text, source="web")
+        submission = submit_review(store, sentiment_model(), imdb_id, text, source=source, visitor=visitor(store.folder))
     except (ArtifactError, FileNotFoundError) as err:
         st.session_state[OUTCOME] = ("error", str(model_unavailable(err)))
     except ValueError as err:
@@ -58,8 +91,12 @@ def submit(imdb_id: str) -> None:
                                                "Please try again later.")
     else:
         record_review(imdb_id)
+        forget_draft()
+        st.session_state.setdefault(MINE, set()).add(submission.review.review_id)
         st.session_state[OUTCOME] = ("stored", submission)
 
+
+draft_panel(movie)
 
 wait_s = review_wait_s(movie.imdb_id)
 with st.form("review", clear_on_submit=True):
@@ -73,7 +110,7 @@ with st.form("review", clear_on_submit=True):
     st.form_submit_button("Submit review", type="primary", disabled=bool(wait_s), on_click=submit, args=(movie.imdb_id,))
 
 outcome = st.session_state.pop(OUTCOME, None)
-if outcome and outcome[0] != "stored":
+if outcome and outcome[0] != "stored":   # a message: warning, error or success
     getattr(st, outcome[0])(outcome[1])
 elif outcome:
     submission = outcome[1]
@@ -84,6 +121,7 @@ elif outcome:
                   delta=f"{submission.after.rating - submission.before.rating:+.2f} (was {submission.before.rating:.2f})")
     if submission.review.counted:
         st.success("Thanks! Your review is stored.")
+        correction_button(submission.review, "outcome")
     else:
         st.info(f"Thanks! Your review is stored, but {HELD_OUT[submission.review.status]}, so the rating did not move.")
 
@@ -97,33 +135,32 @@ with top:
         st.caption(f"{movie.year or 'Year unknown'} · {', '.join(movie.genres) or 'No genres listed'} · "
                    f"[IMDb {movie.imdb_id}](https://www.imdb.com/title/{movie.imdb_id}/)")
         rating, count, stars, imported = st.columns(4)
-        rating.metric("Rating", f"{tally.rating:.2f} / 10")
+        rating.metric("Rating", f"{tally.rating:.2f} / 10", help=f"Rating {rated_from(tally)}.")
         count.metric("Reviews here", f"{tally.counted:,}",
                      help=f"{tally.held_out:,} more held out of the rating (duplicates, held or rejected)"
                      if tally.held_out else None)
         stars.metric("IMDb reviewer stars", "–" if movie.reviewer_stars is None else f"{movie.reviewer_stars:.1f}")
-        imported.metric("Imported reviews", f"{movie.imported_reviews:,}")
-        history = rating_history(reviews)
+        imported.metric("Imported IMDB reviews", f"{tally.imported:,}",
+                        help="Reviews from the IMDB dataset, scored by our model when the catalogue was built: "
+                             "they vote in the rating beside the reviews written here.")
+        history = rating_history(reviews, movie.imported_votes())
         if len(history):
             st.altair_chart(alt.Chart(history).mark_line(point=True, interpolate="step-after").encode(
                 x=alt.X("time:T", title=None), y=alt.Y("rating:Q", title="Rating", scale=alt.Scale(domain=[0, 10])),
                 tooltip=["time:T", "rating:Q", "reviews:Q"]), width="stretch")
         else:
-            st.info("No reviews yet: the rating is the neutral prior. Be the first to review it below.")
+            st.info(f"No reviews written here yet: the rating is {rated_from(tally)}. Be the first to review it below.")
 
 st.subheader(f"Reviews ({len(reviews):,})")
 shown = st.session_state.setdefault("reviews_shown", PAGE_SIZE)
 for review in newest_first(reviews)[:shown]:
     with st.container(border=True):
         badge, when = st.columns([1, 3])
-        if not review.counted:
-            badge.badge(STATUS_BADGE[review.status], icon="⏸️", color="gray")
-        elif review.label == "pos":
-            badge.badge(f"Positive · {review.confidence:.0%}", icon="👍", color="green")
-        else:
-            badge.badge(f"Negative · {review.confidence:.0%}", icon="👎", color="red")
-        when.caption(f"{review.created_at:%Y-%m-%d %H:%M} UTC · {review.source} · model {review.model_version}")
+        show_badge(badge, review)
+        source = "🤖 AI draft" if review.source == DRAFT_SOURCE else review.source
+        when.caption(f"{review.created_at:%Y-%m-%d %H:%M} UTC · {source} · model {review.model_version}")
         st.text(review.text)
+        correction_button(review, "list")
         if st.toggle("Why this verdict?", key=f"why-{review.review_id}"):
             show_explanation(review.text)
 if len(reviews) > shown and st.button("Show more reviews"):

@@ -22,14 +22,15 @@ shown = filter_movies(table, query, genres, year_range, int(min_reviews), sort_b
 st.caption(f"{len(shown):,} of {len(table):,} movies")
 st.dataframe(
     shown, hide_index=True, width="stretch",
-    column_order=["link", "title", "year", "genres", "rating", "reviews", "share_positive", "reviewer_stars",
-                  "imported_reviews"],
+    column_order=["link", "title", "year", "genres", "rating", "rated_from", "reviews", "share_positive",
+                  "reviewer_stars"],
     column_config={
         "link": st.column_config.LinkColumn("Open", display_text="open ↗"),
         "title": "Title", "year": st.column_config.NumberColumn("Year", format="%d"), "genres": "Genres",
         "rating": st.column_config.NumberColumn("Rating (0–10)", format="%.2f"),
-        "reviews": st.column_config.NumberColumn("Reviews"),
-        "share_positive": st.column_config.NumberColumn("Share positive", format="percent"),
+        "rated_from": st.column_config.TextColumn("Rating from", help="The votes the rating is computed from: "
+                                                  "reviews written here plus IMDB reviews imported with the catalogue"),
+        "reviews": st.column_config.NumberColumn("Reviews here"),
+        "share_positive": st.column_config.NumberColumn("Share positive (here)", format="percent"),
         "reviewer_stars": st.column_config.NumberColumn("IMDb reviewer stars", format="%.1f"),
-        "imported_reviews": st.column_config.NumberColumn("Imported reviews"),
     })

@@ -106,6 +106,20 @@ st.dataframe(versus.head(20), hide_index=True, width="stretch",
                             "reviewer_stars": st.column_config.NumberColumn("Reviewer stars", format="%.1f"),
                             "gap": st.column_config.NumberColumn("Gap", format="%+.2f")})
 
+st.header("Model and authors")
+st.caption("Among reviews written on this site, the share whose authors kept the model's reading (they may say "
+           "\"that's not what I meant\" once): per period and model version.")
+authors = trends.author_agreement(reviews, every)
+if authors.empty:
+    st.info("No reviews written on this site match these filters.")
+else:
+    chart(alt.Chart(authors).mark_line(point=True).encode(
+        x=alt.X("time:T", title=None), y=alt.Y("agreement:Q", title="Authors agree", axis=alt.Axis(format="%"),
+                                               scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("model_version:N", title="Model version"),
+        tooltip=["time:T", "model_version:N", "reviews:Q", "corrected:Q", alt.Tooltip("agreement:Q", format=".0%")]),
+        authors, "author_agreement")
+
 st.header("Confidence")
 bins = trends.confidence_bins(reviews)
 chart(alt.Chart(bins).mark_bar().encode(

@@ -1,6 +1,7 @@
 """Launch the real app with the keyword fake sentiment model and the instant fake story generator
-(used by the browser tests and bench/reliability.py). Per-visitor review limits are lifted: these
-tests send many reviews from one browser (tests/pages/test_review_limits.py covers the limits).
+(used by the browser tests and bench/reliability.py). Per-visitor review limits and the one counted
+voice per visitor are lifted: these tests send many reviews from one browser (tests/pages/test_review_limits.py
+and tests/core/test_moderation.py cover them; bench/bombing.py measures them).
 
     python -m tests.browser_app --server.port 8599
 """
@@ -76,6 +77,7 @@ def main() -> int:
 
     for limits in (ui.access.SESSION_LIMITS, ui.access.ADDRESS_LIMITS):
         limits.update(per_movie=1_000_000, overall=1_000_000)
+    ui.access.visitor = lambda store_folder: None
     sentiment, story = FakeSentimentModel(), FakeGenerator()
     SentimentModel.load = classmethod(lambda cls, path=None: sentiment)
     Generator.load = classmethod(lambda cls, path=None, adapter=None, **options: story)

@@ -14,29 +14,52 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is m
 
 
 @pytest.fixture
-def app_url(tmp_path):
-    with serving(tmp_path / "store") as url:
-        yield url
-
-
-def test_a_review_submitted_in_the_browser_moves_the_rating(app_url):
+def movie_page(tmp_path):
+    """Chromium on Forrest Gump's page of a fresh `streamlit run` (fakes in place): (page, its rating metric)."""
     from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as playwright:
+    with serving(tmp_path / "store") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-            page.goto(f"{app_url}/movie?id={FORREST_GUMP}")
+            page.goto(f"{url}/movie?id={FORREST_GUMP}")
             rating = page.locator('[data-testid="stMetricValue"]', has_text="/ 10")
             expect(rating).to_be_visible(timeout=60_000)
-            before = float(rating.inner_text().split("/")[0])
-            page.get_by_role("textbox", name="Your review").fill("A wonderful, moving film. Loved it.")
-            started = time.perf_counter()
-            page.get_by_role("button", name="Submit review").click()
-            expect(page.get_by_text("Your review is stored.")).to_be_visible(timeout=30_000)
-            expect(rating).not_to_have_text(f"{before:.2f} / 10", timeout=30_000)
-            print(f"submit → new rating on screen: {1000 * (time.perf_counter() - started):.0f} ms")
-            assert float(rating.inner_text().split("/")[0]) > before
-            expect(page.get_by_text("A wonderful, moving film. Loved it.")).to_be_visible()
+            yield page, rating
         finally:
             browser.close()
+
+
+def test_a_review_submitted_in_the_browser_moves_the_rating(movie_page):
+    from playwright.sync_api import expect
+
+    page, rating = movie_page
+    before = float(rating.inner_text().split("/")[0])
+    page.get_by_role("textbox", name="Your review").fill("A wonderful, moving film. Loved it.")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_text("Your review is stored.")).to_be_visible(timeout=30_000)
+    expect(rating).not_to_have_text(f"{before:.2f} / 10", timeout=30_000)
+    print(f"submit → new rating on screen: {1000 * (time.perf_counter() - started):.0f} ms")
+    assert float(rating.inner_text().split("/")[0]) > before
+    expect(page.get_by_text("A wonderful, moving film. Loved it.")).to_be_visible()
+
+
+def test_a_visitor_drafts_a_review_with_ai_submits_it_and_corrects_the_verdict(movie_page):
+    from playwright.sync_api import expect
+
+    page, rating = movie_page
+    page.get_by_text("✨ Draft with AI").click()
+    page.get_by_role("textbox", name="Your notes").fill("loved the score")
+    page.get_by_role("button", name="Draft", exact=True).click()
+    box = page.get_by_role("textbox", name="Your review")
+    expect(box).not_to_have_value("", timeout=30_000)   # the fake generator's draft
+    box.fill(box.input_value() + " Oh great, the best two hours I will never get back.")
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_text("Your review is stored.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("🤖 AI draft").first).to_be_visible()
+    before = float(rating.inner_text().split("/")[0])
+    page.get_by_role("button", name="That's not what I meant: my review is negative").first.click()
+    expect(page.get_by_text("now counts as negative")).to_be_visible(timeout=30_000)
+    assert float(rating.inner_text().split("/")[0]) < before
+    expect(page.get_by_text("Negative (author) · model read positive")).to_be_visible()

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
-from core.access import PASSWORD_HASH_ENV, PASSWORD_HASH_SECRET, Gate, check_password, gate
+from core.access import PASSWORD_HASH_ENV, PASSWORD_HASH_SECRET, Gate, check_password, gate, visitor_id, visitor_key
 from core.limits import SlidingWindowLimit
 
 SIGNED_IN = "analyst_signed_in"
@@ -72,6 +73,16 @@ def current_gate() -> Gate:
 def _address() -> str | None:
     address = st.context.ip_address
     return address if isinstance(address, str) and address else None   # None behind some proxies (a stand-in under AppTest)
+
+
+@st.cache_resource
+def _visitor_key(store_folder: str) -> bytes:
+    return visitor_key(Path(store_folder))
+
+
+def visitor(store_folder: Path) -> str:
+    """This visitor's pseudonym in the store's review log (one counted voice per movie, core.moderation)."""
+    return visitor_id(client_key(), _visitor_key(str(store_folder)))
 
 
 def client_key() -> str:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.paths import store_dir
+from core.highlights import Highlights, highlights
 from core.store import ReviewStore, StoreError, without_paths
 from core.trends import TrendData, trend_data
 from core.views import HubFigures, hub_figures, movies_frame
@@ -48,6 +49,11 @@ def movies_table(folder: str, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner=False)
 def figures(folder: str, version: int) -> HubFigures:
     return hub_figures(review_store(folder))
+
+
+@st.cache_data(max_entries=4, show_spinner=False, ttl=3600)   # "this week" moves on even when nothing is written
+def home_highlights(folder: str, version: int) -> Highlights:
+    return highlights(review_store(folder))
 
 
 @st.cache_resource(show_spinner="Loading the story model (once per server: converting SmolLM2 the first time, "

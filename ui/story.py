@@ -10,6 +10,8 @@ import streamlit as st
 from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
 from models.story.generate import Request, random_seed
 from models.story.prompts import MODES
+from models.story.turns import AlreadyQueued
+from ui.access import client_key, current_gate, is_analyst
 
 # Sampling field → (widget label, min, max, step); every setting is a slider bound to "<side>_<field>".
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
@@ -24,6 +26,11 @@ SLIDERS: dict[str, tuple[str, float, float, float]] = {
 }
 STYLES = {"Screenplay style": True, "Plain": False}
 DEFAULT_PRESET = "Balanced"
+VIEWER_MAX_NEW_TOKENS = 400   # a public visitor's longest run (~30 s here); analysts may ask for MAX_NEW_TOKENS
+
+
+def token_cap() -> int:
+    return MAX_NEW_TOKENS if is_analyst(current_gate()) else VIEWER_MAX_NEW_TOKENS
 
 
 def apply_preset(side: str) -> None:
@@ -36,10 +43,12 @@ def apply_preset(side: str) -> None:
 def init_state() -> None:
     st.session_state.setdefault("history", [])
     st.session_state.setdefault("seed", random_seed())
+    cap = token_cap()
     for side in ("a", "b"):
         if f"{side}_preset" not in st.session_state:
             st.session_state[f"{side}_preset"] = DEFAULT_PRESET if side == "a" else "Creative"
             apply_preset(side)
+        st.session_state[f"{side}_max_new_tokens"] = min(st.session_state[f"{side}_max_new_tokens"], cap)
 
 
 def new_seed() -> None:
@@ -53,16 +62,21 @@ def parse_stops(raw: str) -> tuple[str, ...]:
 
 def sampling_controls(side: str) -> None:
     st.selectbox("Preset", list(PRESETS), key=f"{side}_preset", on_change=apply_preset, args=(side,))
+    cap = token_cap()
     for name, (label, low, high, step) in SLIDERS.items():
-        st.slider(label, low, high, step=step, key=f"{side}_{name}")
+        st.slider(label, low, cap if name == "max_new_tokens" else high, step=step, key=f"{side}_{name}",
+                  help=f"Up to {cap} for you{'' if cap == MAX_NEW_TOKENS else ' (analysts: more)'}."
+                  if name == "max_new_tokens" else None)
     st.text_input("Stop sequences", key=f"{side}_stop", placeholder="THE END | \\n\\n",
                   help="Separate with |. Type \\n for a newline.")
 
 
 def sampling(side: str) -> Sampling:
+    """The side's settings; the token cap is enforced here too, not only by the slider."""
     state = st.session_state
-    return Sampling(**{name: state[f"{side}_{name}"] for name in SLIDERS},
-                    stop=parse_stops(state[f"{side}_stop"]), seed=int(state.seed))
+    settings = {name: state[f"{side}_{name}"] for name in SLIDERS}
+    settings["max_new_tokens"] = min(int(settings["max_new_tokens"]), token_cap())
+    return Sampling(**settings, stop=parse_stops(state[f"{side}_stop"]), seed=int(state.seed))
 
 
 def request(side: str) -> Request:
@@ -73,12 +87,16 @@ def request(side: str) -> Request:
 def stream(generator, req: Request, label: str) -> dict:
     """Stream one run into the current container and return its history entry (also when stopped)."""
     waiting = st.empty()
-    run = generator.run(req, on_wait=lambda: waiting.info("⏳ Waiting: another generation is running on this "
-                                                          "server; yours starts as soon as it ends."))
+    run = generator.run(req, on_wait=lambda ahead: waiting.info(
+        f"⏳ Waiting for your turn: {ahead} generation{'s' * (ahead > 1)} ahead of yours on this server "
+        "(one runs at a time). Yours starts as soon as the line reaches it."), owner=client_key())
     shown: list[str] = []
     ended = dict(finish="stopped")
     try:
         st.write_stream(_pieces(run, waiting, shown))
+    except AlreadyQueued:
+        ended = dict(finish="refused", error="You already have a generation running or waiting (in another tab?): "
+                                             "one at a time per visitor. Try again when it has finished.")
     except Exception as err:   # a failing model must not take the page (or the other sessions) down
         ended = dict(finish="error", error=f"The generation failed: {err}. The text so far is kept; try again.")
     finally:   # a Stop click (or leaving the page) interrupts write_stream: keep what was written
@@ -89,7 +107,7 @@ def stream(generator, req: Request, label: str) -> dict:
                      text=run.result.text if run.result else "".join(shown),
                      stats=run.result.to_dict() if run.result else ended)
         entry["stats"].pop("text", None)
-        st.session_state.history.append(entry)
+        st.session_state.setdefault("history", []).append(entry)
     return entry
 
 

@@ -1,5 +1,5 @@
 """Streaming generation with sampling controls, stop sequences, a Stop switch and timing.
-One generation runs at a time per process (GENERATION_LOCK): two at once on 2 cores only halve each other."""
+One generation runs at a time per process, the others wait their turn (turns.GENERATION_TURNS)."""
 from __future__ import annotations
 
 import os
@@ -14,8 +14,8 @@ from . import prompts
 from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV,
                      PRECISION_ENV, PRECISIONS, STREAM_TIMEOUT_S, Sampling, compile_wanted)
 from .threads import intra_op_threads, on_own_thread
+from .turns import GENERATION_TURNS
 
-GENERATION_LOCK = threading.Lock()
 # what a compiled decoding step is checked on against eager decoding (ours; any ordinary text would do)
 CHECK_TEXT = "INT. LIGHTHOUSE - NIGHT\nThe keeper climbs the stairs, counting each step out loud."
 
@@ -105,12 +105,14 @@ class DecodeThreads:
 
 class Run:
     """One generation: iterate it for text pieces as they are decoded; `result` is set when it ends.
-    `on_wait` is called once if another generation holds the process lock; `cancel()` stops it early."""
+    While other generations are ahead of it, `on_wait(how many)` is called every half second; `owner` (a
+    visitor) may hold one place in line (turns.AlreadyQueued otherwise); `cancel()` stops it early."""
 
-    def __init__(self, generator: Generator, request: Request, on_wait: Callable[[], None] | None = None):
+    def __init__(self, generator: Generator, request: Request, on_wait: Callable[[int], None] | None = None,
+                 owner: str | None = None):
         if not request.prompt.strip():
             raise ValueError("the prompt is empty")
-        self.generator, self.request, self.on_wait = generator, request, on_wait
+        self.generator, self.request, self.on_wait, self.owner = generator, request, on_wait, owner
         self.clock = Clock()
         self.result: Result | None = None
         self.worker: threading.Thread | None = None
@@ -120,17 +122,15 @@ class Run:
         self.clock.cancel.set()
 
     def __iter__(self) -> Iterator[str]:
-        if not GENERATION_LOCK.acquire(blocking=False):
-            if self.on_wait:
-                self.on_wait()
-            GENERATION_LOCK.acquire()
+        turn = GENERATION_TURNS.join(self.owner)
         try:
+            GENERATION_TURNS.wait(turn, self.on_wait)
             yield from self._stream()
         finally:
             self.cancel()
             if self.worker:
                 self.worker.join()    # its last token must not touch the next run's random state
-            GENERATION_LOCK.release()
+            GENERATION_TURNS.leave(turn)
 
     def _stream(self) -> Iterator[str]:
         from transformers import TextIteratorStreamer
@@ -263,8 +263,8 @@ class Generator:
         screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
         return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay, self.decode_threads)
 
-    def run(self, request: Request, on_wait: Callable[[], None] | None = None) -> Run:
-        return Run(self, request, on_wait)
+    def run(self, request: Request, on_wait: Callable[[int], None] | None = None, owner: str | None = None) -> Run:
+        return Run(self, request, on_wait, owner)
 
     def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, request: Request) -> None:
         import torch

@@ -37,16 +37,16 @@ def test_a_repeat_within_the_window_is_a_duplicate_and_an_old_one_is_not():
 def test_a_burst_far_above_the_movies_usual_rate_is_held():
     policy = Policy(burst_floor=5, burst_factor=5.0)
     burst = [review_at(m, n=n) for n, m in enumerate(range(1, 60, 12))]       # 5 in the last hour
-    assert status_for("Another honest review here.", T0, burst, policy) == "held"
-    assert status_for("Another honest review here.", T0, burst[:4], policy) == "counted"
+    assert status_for("Another honest review here.", T0, burst, policy=policy) == "held"
+    assert status_for("Another honest review here.", T0, burst[:4], policy=policy) == "counted"
 
 
 def test_a_busy_movie_is_not_in_a_burst_at_its_usual_rate():
     policy = Policy(burst_floor=5, burst_factor=5.0)
     usual = [review_at(60 + 30 * i, n=100 + i) for i in range(1440)]         # two an hour for the 30 days before
     last_hour = [review_at(m, n=n) for n, m in enumerate(range(1, 60, 6))]    # 10 in the last hour: 5x usual
-    assert status_for("Another honest review here.", T0, usual + last_hour[:9], policy) == "counted"
-    assert status_for("Another honest review here.", T0, usual + last_hour, policy) == "held"
+    assert status_for("Another honest review here.", T0, usual + last_hour[:9], policy=policy) == "counted"
+    assert status_for("Another honest review here.", T0, usual + last_hour, policy=policy) == "held"
 
 
 def test_a_held_out_review_is_stored_and_leaves_the_rating_alone(store):
@@ -80,3 +80,37 @@ def test_a_counted_review_is_written_as_before_and_old_lines_read_as_counted():
     assert "status" not in json.loads(review.model_dump_json())
     assert Review.model_validate_json(review.model_dump_json()).counted
     assert json.loads(review.model_copy(update={"status": "held"}).model_dump_json())["status"] == "held"
+
+
+def by(visitor: str | None, review: Review, status: str = "counted") -> Review:
+    return review.model_copy(update={"visitor": visitor, "status": status})
+
+
+def test_a_visitor_has_one_counted_voice_per_movie_a_week():
+    earlier = by("v-attacker", review_at(30, "Dull, long and badly acted."))
+    assert status_for("Worst thing I have seen all year.", T0, [earlier], "v-attacker") == "repeat"
+    assert status_for("Worst thing I have seen all year.", T0, [earlier], "v-someone-else") == "counted"
+    assert status_for("Worst thing I have seen all year.", T0, [earlier], None) == "counted"
+    old = by("v-attacker", review_at(60 * 24 * 8, "Dull, long and badly acted."))
+    assert status_for("Worst thing I have seen all year.", T0, [old], "v-attacker") == "counted"
+    not_counted = by("v-attacker", earlier, "duplicate")
+    assert status_for("Worst thing I have seen all year.", T0, [not_counted], "v-attacker") == "counted"
+
+
+def test_a_burst_counts_visitors_not_reviews():
+    policy = Policy(burst_floor=5, burst_factor=5.0)
+    one_visitor = [by("v-1", review_at(m, n=n), "repeat") for n, m in enumerate(range(1, 60, 6))]
+    assert status_for("Another honest review here.", T0, one_visitor, "v-2", policy=policy) == "counted"
+    many = [by(f"v-{n}", review_at(m, n=n)) for n, m in enumerate(range(1, 60, 12))]
+    assert status_for("Another honest review here.", T0, many, "v-new", policy=policy) == "held"
+
+
+def test_an_analyst_may_release_a_repeat_voice(store):
+    model = FakeSentimentModel()
+    submit_review(store, model, FORREST_GUMP, "A boring, awful waste of time.", "web", visitor="v-venue-wifi")
+    second = submit_review(store, model, FORREST_GUMP, "Loved every minute, the cast is wonderful.", "web",
+                           visitor="v-venue-wifi")
+    assert second.review.status == "repeat" and second.after.rating == second.before.rating
+    assert [r.review_id for r in held_reviews(store)] == [second.review.review_id]
+    decide(store, {second.review.review_id: "counted"}, analyst="tester")
+    assert store.reviews_of(FORREST_GUMP)[-1].counted and store.rebuild() == {}

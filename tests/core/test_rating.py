@@ -71,3 +71,23 @@ def test_held_out_reviews_leave_the_rating_as_the_counted_ones_make_it_in_any_or
         mixed = mixed.add("pos" if p >= 0.5 else "neg", p, counted)
     assert mixed.rating == counted_only.rating and mixed.counted == counted_only.reviews
     assert mixed.reviews == len(votes) and mixed.held_out == len(votes) - counted_only.reviews
+
+
+@given(st.lists(probabilities, max_size=40), st.lists(probabilities, max_size=40), st.randoms())
+def test_imported_votes_count_like_logged_ones_in_any_order(imported, logged, rng):
+    base = tally_of(imported)
+    with_imported = RatingTally().with_imported(base.reviews, base.weight, base.weight_positive)
+    shuffled = list(logged)
+    rng.shuffle(shuffled)
+    for p in shuffled:
+        with_imported = with_imported.add("pos" if p >= 0.5 else "neg", p)
+    assert with_imported.rating == tally_of(imported + logged).rating
+    assert with_imported.logged == tally_of(logged) and with_imported.votes == len(imported) + len(logged)
+
+
+def test_a_review_moves_a_movie_with_imported_votes_less_than_a_new_one():
+    imported = tally_of([0.9] * 20)
+    movie = RatingTally().with_imported(imported.reviews, imported.weight, imported.weight_positive)
+    fresh = RatingTally()
+    assert movie.rating > 7.5
+    assert abs(movie.add("neg", 0.0).rating - movie.rating) < abs(fresh.add("neg", 0.0).rating - fresh.rating) / 2

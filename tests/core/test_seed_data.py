@@ -1,8 +1,9 @@
 from collections import Counter
 
 from core.paths import SEED_DIR
+from core.rating import PRIOR_MEAN
 from core.seed_data import (AUTHOR_LABEL_VERSION, DemoVerdicts, demo_reviews, load_demo_reviews, load_movies,
-                            text_key, write_verdicts)
+                            movie_from_row, text_key, write_verdicts)
 
 
 def test_the_catalogue_has_thousands_of_movies_with_unique_ids():
@@ -13,7 +14,24 @@ def test_the_catalogue_has_thousands_of_movies_with_unique_ids():
 
 def test_the_seed_holds_facts_and_figures_only():
     header = (SEED_DIR / "movies.csv").read_text().splitlines()[0]
-    assert header == "imdb_id,title,year,genres,imported_reviews,reviewer_stars,share_positive"
+    assert header == ("imdb_id,title,year,genres,imported_reviews,reviewer_stars,share_positive,"
+                      "imported_weight,imported_weight_positive")
+
+
+def test_imported_weights_load_as_the_whole_millionths_the_rating_sums():
+    row = dict(imdb_id="tt0000010", title="T", year="", genres="", imported_reviews="3", reviewer_stars="",
+               share_positive="0.6667", imported_weight="2.481458", imported_weight_positive="0.000001")
+    movie = movie_from_row(row)
+    assert (movie.imported_weight, movie.imported_weight_positive) == (2_481_458, 1)
+    votes = movie.imported_votes()
+    assert votes.imported == 3 and votes.reviews == 0 and votes.rating < PRIOR_MEAN
+
+
+def test_an_unscored_catalogue_row_carries_no_imported_votes():
+    row = dict(imdb_id="tt0000010", title="T", year="", genres="", imported_reviews="3", reviewer_stars="",
+               share_positive="", imported_weight="", imported_weight_positive="")
+    votes = movie_from_row(row).imported_votes()
+    assert votes.imported == 0 and votes.rating == PRIOR_MEAN
 
 
 def test_demo_reviews_are_many_distinct_and_cover_many_catalogue_movies():

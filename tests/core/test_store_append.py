@@ -44,3 +44,13 @@ def test_appending_rewrites_no_other_line(store):
     log = store.log_path.read_bytes()
     store.append(make_review(1))
     assert store.log_path.read_bytes().startswith(log)
+
+
+def test_imported_votes_enter_the_rating_and_rebuild_keeps_them(store):
+    imported = store.movie(FORREST_GUMP).imported_votes()
+    assert imported.imported > 0
+    before, after = store.append(make_review(1, p_positive=0.05))
+    assert before.imported == after.imported == imported.imported
+    assert after.rating < before.rating
+    assert store.rebuild() == {}
+    assert store.tally(FORREST_GUMP) == after

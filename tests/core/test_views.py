@@ -12,9 +12,20 @@ def test_the_movies_table_has_a_row_and_a_link_per_movie(store):
     assert gump["link"] == f"/movie?id={FORREST_GUMP}" and gump["reviews"] == store.tally(FORREST_GUMP).reviews
 
 
-def test_unreviewed_movies_sit_at_the_prior(store):
+def test_unreviewed_movies_are_rated_from_their_imported_votes(store):
+    table = movies_frame(store).set_index("imdb_id")
+    unreviewed = table[table["reviews"] == 0]
+    expected = {imdb_id: round(store.movie(imdb_id).imported_votes().rating, 2) for imdb_id in unreviewed.index}
+    assert unreviewed["rating"].to_dict() == expected
+    assert all(basis.endswith(f"({n:,} imported)") for basis, n in zip(unreviewed["rated_from"], unreviewed["imported_reviews"]))
+
+
+def test_a_fresh_store_rates_thousands_of_movies_and_says_from_what(store):
     table = movies_frame(store)
-    assert (table.loc[table["reviews"] == 0, "rating"] == PRIOR_MEAN).all()
+    assert (table["rating"] != PRIOR_MEAN).sum() >= 4000
+    gump = table.set_index("imdb_id").loc[FORREST_GUMP]
+    tally = store.tally(FORREST_GUMP)
+    assert gump["rated_from"] == f"from {tally.counted + tally.imported:,} reviews ({tally.imported:,} imported)"
 
 
 def test_filters_search_genre_year_and_minimum_reviews(store):
@@ -40,7 +51,7 @@ def test_genres_are_listed_once_each(store):
 
 def test_rating_history_ends_at_the_current_rating(store):
     store.append(make_review(1))
-    history = rating_history(store.reviews_of(FORREST_GUMP))
+    history = rating_history(store.reviews_of(FORREST_GUMP), store.movie(FORREST_GUMP).imported_votes())
     assert history["rating"].iloc[-1] == round(store.tally(FORREST_GUMP).rating, 3)
     assert history["time"].is_monotonic_increasing
 

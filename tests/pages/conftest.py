@@ -23,3 +23,8 @@ def open_page(app: AppTest, page: str, **query: str) -> AppTest:
 
 def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
+
+
+def submit_button(app: AppTest):
+    """The movie page's "Submit review" (the AI draft panel's buttons come first on the page)."""
+    return next(b for b in app.button if b.label == "Submit review")

@@ -1,5 +1,5 @@
 from tests.core.conftest import FORREST_GUMP
-from tests.pages.conftest import metric, open_page
+from tests.pages.conftest import metric, open_page, submit_button
 
 
 def rating(app) -> float:
@@ -8,7 +8,7 @@ def rating(app) -> float:
 
 def submit(app, text: str):
     app.text_area[0].input(text)
-    app.button[0].click().run()
+    submit_button(app).click().run()
     assert not app.exception, app.exception
     return app
 

@@ -9,7 +9,7 @@ from core import store as store_module
 from core.store import ReviewStore, StoreError
 from core.submission import submit_review
 from tests.core.conftest import FORREST_GUMP, make_review
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, submit_button
 
 REFUSALS = {errno.ENOSPC: "No space left on device", errno.EACCES: "Permission denied"}
 
@@ -42,7 +42,7 @@ def test_the_movie_page_says_the_review_was_not_stored(app, data_dir, refused):
     open_page(app, "pages/movie.py", id=FORREST_GUMP)
     log = (data_dir / "reviews.jsonl").read_bytes()
     app.text_area[0].input("A wonderful film.")
-    app.button[0].click().run()
+    submit_button(app).click().run()
     assert not app.exception, app.exception
     assert "not stored" in app.error[0].value and refused in app.error[0].value
     assert str(data_dir) not in app.error[0].value   # the file's name, not the server's path

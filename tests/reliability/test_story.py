@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from models.story.config import MAX_NEW_TOKENS, Sampling
-from models.story.generate import GENERATION_LOCK, Generator, Request
+from models.story.generate import Generator, Request
+from models.story.turns import GENERATION_TURNS
 from tests.conftest import ROOT
 from tests.story.fake_generator import FakeRun
 
@@ -30,8 +31,8 @@ def generate(app: AppTest, prompt: str) -> AppTest:
 
 def test_a_generation_that_raises_shows_a_message_and_other_sessions_go_on(fake_story, monkeypatch):
     plain_run = fake_story.run
-    monkeypatch.setattr(fake_story, "run", lambda request, on_wait=None: Breaks(request) if "boom" in
-                        request.prompt else plain_run(request, on_wait))
+    monkeypatch.setattr(fake_story, "run", lambda request, on_wait=None, owner=None: Breaks(request) if "boom" in
+                        request.prompt else plain_run(request, on_wait, owner))
     broken, other = generate(studio(), "boom"), generate(studio(), "a heist")
     assert not broken.exception and "out of memory" in broken.error[0].value
     assert broken.session_state["history"][-1]["stats"]["finish"] == "error"
@@ -46,7 +47,7 @@ def test_a_model_that_raises_releases_the_process_lock(tiny_generator, monkeypat
     monkeypatch.setattr(tiny_generator, "run_generate", fails)
     with pytest.raises(RuntimeError, match="boom"):
         tiny_generator.run(Request("a dog", sampling=Sampling(max_new_tokens=4))).text()
-    assert not GENERATION_LOCK.locked()
+    assert len(GENERATION_TURNS) == 0
 
 
 @settings(max_examples=12, deadline=None)

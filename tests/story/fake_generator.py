@@ -5,15 +5,19 @@ import random
 from types import SimpleNamespace
 
 from models.story.generate import Request, Result
+from models.story.turns import GENERATION_TURNS
 
 WORDS = "the detective opens the door and rain falls on the quiet diner while a stranger smiles".split()
 
 
 class FakeRun:
-    def __init__(self, request: Request):
+    """Instant text, but in line with real runs (turns.GENERATION_TURNS), so the page's queue is the real one."""
+
+    def __init__(self, request: Request, on_wait=None, owner: str | None = None):
         if not request.prompt.strip():
             raise ValueError("the prompt is empty")
         self.request, self.result, self.cancelled = request, None, False
+        self.on_wait, self.owner = on_wait, owner
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -21,7 +25,12 @@ class FakeRun:
     def __iter__(self):
         rng = random.Random(f"{self.request.prompt}|{self.request.sampling.seed}|{self.request.sampling.temperature}")
         pieces = [rng.choice(WORDS) + " " for _ in range(min(12, self.request.sampling.max_new_tokens))]
-        yield from pieces
+        turn = GENERATION_TURNS.join(self.owner)
+        try:
+            GENERATION_TURNS.wait(turn, self.on_wait)
+            yield from pieces
+        finally:
+            GENERATION_TURNS.leave(turn)
         self.result = Result(text="".join(pieces), seed=self.request.sampling.seed, new_tokens=len(pieces),
                              ttft_ms=1.0, tokens_per_s=99.0, seconds=0.1, prompt_tokens=len(self.request.prompt),
                              trimmed=len(self.request.prompt) > 500, finish="length")
@@ -33,9 +42,9 @@ class FakeGenerator:
     def __init__(self):
         self.requests: list[Request] = []
 
-    def run(self, request: Request, on_wait=None) -> FakeRun:
+    def run(self, request: Request, on_wait=None, owner: str | None = None) -> FakeRun:
         self.requests.append(request)
-        return FakeRun(request)
+        return FakeRun(request, on_wait, owner)
 
 
 class ThreadCountSpy:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
-from models.story.generate import (GENERATION_LOCK, Clock, Generator, Request, bounded_new_tokens, cut_at_stop,
+from models.story.generate import (Clock, Generator, Request, bounded_new_tokens, cut_at_stop,
                                    generation_kwargs)
+from models.story.turns import GENERATION_TURNS
 
 SAMPLED = Sampling(temperature=1.5, top_k=0, top_p=1.0, repetition_penalty=1.0, max_new_tokens=24, seed=7)
 
@@ -86,17 +88,19 @@ def test_cancel_stops_early(tiny_generator):
     assert run.result.finish == "stopped" and run.result.new_tokens < 200
 
 
-def test_a_second_generation_waits_for_the_first(tiny_generator):
-    waited = threading.Event()
-    run = tiny_generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=3)), on_wait=waited.set)
-    GENERATION_LOCK.acquire()
+def test_a_second_generation_waits_its_turn_and_is_told_how_many_are_ahead(tiny_generator):
+    places: list[int] = []
+    run = tiny_generator.run(Request("a dog", sampling=SAMPLED.with_(max_new_tokens=3)), on_wait=places.append)
+    first = GENERATION_TURNS.join("someone else")
     worker = threading.Thread(target=run.text)
     worker.start()
-    assert waited.wait(5)
-    assert run.result is None
-    GENERATION_LOCK.release()
+    deadline = time.monotonic() + 5
+    while not places and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert places and set(places) == {1} and run.result is None
+    GENERATION_TURNS.leave(first)
     worker.join(30)
-    assert run.result is not None
+    assert run.result is not None and len(GENERATION_TURNS) == 0
 
 
 def test_env_variable_selects_a_local_gpt2_folder(tiny_model_dir, monkeypatch):

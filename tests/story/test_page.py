@@ -125,3 +125,41 @@ def test_page_streams_from_a_real_tiny_model(tiny_model_dir, monkeypatch):
     entry = app.session_state["history"][-1]
     assert entry["model"] == tiny_model_dir.name and 1 <= entry["stats"]["new_tokens"] <= 8
     st.cache_resource.clear()
+
+
+def test_a_public_visitor_is_capped_at_the_viewer_token_limit(fake_story, server_address):
+    from ui.story import VIEWER_MAX_NEW_TOKENS
+
+    server_address("0.0.0.0")
+    app = AppTest.from_file(str(ROOT / "pages" / "story_studio.py"), default_timeout=30)
+    app.run()
+    slider = app.slider(key="a_max_new_tokens")
+    assert slider.max == VIEWER_MAX_NEW_TOKENS and "analysts: more" in slider.help
+    slider.set_value(VIEWER_MAX_NEW_TOKENS)
+    generate(app, "a heist")
+    assert fake_story.requests[-1].sampling.max_new_tokens == VIEWER_MAX_NEW_TOKENS
+
+
+def test_an_analyst_on_a_local_run_may_ask_for_the_full_length(fake_story, server_address):
+    from models.story.config import MAX_NEW_TOKENS
+
+    server_address("127.0.0.1")
+    app = AppTest.from_file(str(ROOT / "pages" / "story_studio.py"), default_timeout=30)
+    app.run()
+    assert app.slider(key="a_max_new_tokens").max == MAX_NEW_TOKENS
+
+
+def test_a_visitor_with_a_generation_in_line_is_refused_a_second_and_told_why(page, fake_story):
+    from models.story.turns import GENERATION_TURNS
+    from ui.access import SESSION_KEY
+
+    page.session_state[SESSION_KEY] = "session-tab-one"
+    held = GENERATION_TURNS.join("session-tab-one")   # this visitor's run in another tab
+    try:
+        generate(page, "a heist")
+    finally:
+        GENERATION_TURNS.leave(held)
+    assert any("one at a time per visitor" in e.value for e in page.error)
+    assert page.session_state["history"][-1]["stats"]["finish"] == "refused"
+    generate(page, "a heist")
+    assert page.session_state["history"][-1]["text"]

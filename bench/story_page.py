@@ -1,0 +1,103 @@
+"""Is the story page as fast as the bench? In one run: `streamlit run` of the real app (real story model) with
+Chromium (Playwright) generating on the Story studio page, reading each run's tok/s and first-token time off the
+page; then the same requests decoded directly in this process (Generator.run, the same settings). Prints JSON
+with both and their ratio. Needs Debian's chromium (apt-get install chromium).
+
+    python -m bench.story_page [--runs 3] [--compile 1]     # ~3 min with a warm compile cache, 2 AVX2 cores
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from models.cpu import cpu_info
+from models.story.config import COMPILE_ENV, PRESETS
+from models.story.generate import Generator, Request
+from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_healthy
+
+PROMPT = "a lighthouse keeper who finds a message in a bottle addressed to her, dated tomorrow"
+STATS = re.compile(r"seed (\d+) · (\d+) tokens · ([\d.]+) tok/s · first token (\d+) ms")
+
+
+def request(seed: int) -> Request:
+    return Request(PROMPT, "story", PRESETS["Balanced"].with_(seed=seed), screenplay_style=True)
+
+
+def on_the_page(url: str, seeds: list[int]) -> list[dict]:
+    from playwright.sync_api import expect, sync_playwright
+
+    runs = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{url}/story_studio")
+        prompt = page.get_by_role("textbox", name="Prompt")
+        expect(prompt).to_be_visible(timeout=60_000)
+        for seed in seeds:
+            page.get_by_label("Seed").fill(str(seed))
+            page.get_by_label("Seed").press("Enter")
+            prompt.fill(PROMPT)
+            started = time.perf_counter()
+            page.get_by_role("button", name="Generate").click()
+            caption = page.get_by_text(re.compile(f"seed {seed} · .* tok/s")).first
+            expect(caption).to_be_visible(timeout=600_000)   # the first run waits for the model to load
+            found = STATS.search(caption.inner_text())
+            runs.append(dict(seed=seed, tokens=int(found[2]), tokens_per_s=float(found[3]), ttft_ms=int(found[4]),
+                             wall_s=round(time.perf_counter() - started, 1)))
+            print(json.dumps(dict(page=runs[-1])), file=sys.stderr, flush=True)
+        browser.close()
+    return runs
+
+
+def direct(seeds: list[int], compiled: bool) -> list[dict]:
+    generator = Generator.load(compiled=compiled)
+    runs = []
+    for seed in seeds:
+        run = generator.run(request(seed))
+        run.text()
+        runs.append(dict(seed=seed, tokens=run.result.new_tokens, tokens_per_s=run.result.tokens_per_s,
+                         ttft_ms=run.result.ttft_ms))
+    return runs
+
+
+def summary(runs: list[dict]) -> dict:
+    steady = runs[1:] or runs   # the first page run may include a compile or a cold cache
+    return dict(tokens_per_s=statistics.median(r["tokens_per_s"] for r in steady),
+                ttft_ms=statistics.median(r["ttft_ms"] for r in steady), runs=runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.story_page", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compile", choices=["0", "1"], default="1", help="the compiled decoding step or eager")
+    args = parser.parse_args(argv)
+    seeds = list(range(11, 11 + args.runs + 1))   # one more on the page: its first run is a warm-up
+    port = free_port()
+    env = {**os.environ, COMPILE_ENV: args.compile, "REELPULSE_DATA_DIR": tempfile.mkdtemp(prefix="reelpulse-page-")}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, server)
+        page = summary(on_the_page(url, seeds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    os.environ[COMPILE_ENV] = args.compile
+    bench = summary(direct(seeds, args.compile == "1"))
+    print(json.dumps(dict(cpu=cpu_info().describe(), compiled=args.compile == "1", page=page, bench=bench,
+                          page_over_bench=round(page["tokens_per_s"] / bench["tokens_per_s"], 2)), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
