@@ -31,7 +31,7 @@ from models.story.aot import CompiledStep  # noqa: E402
 from models.story.generate import Generator, Request  # noqa: E402
 from models.story.threads import on_own_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
-from models.sentiment.smollm2 import gguf_path  # noqa: E402
+from models.smollm2 import gguf_path  # noqa: E402
 
 PROMPT = "a lighthouse keeper who finds a message in a bottle addressed to her, dated tomorrow"
 DECODING = {"greedy": Sampling(temperature=0.0, repetition_penalty=1.0),

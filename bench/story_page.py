@@ -1,9 +1,11 @@
 """Is the story page as fast as the bench? In one run: `streamlit run` of the real app (real story model) with
 Chromium (Playwright) generating on the Story studio page, reading each run's tok/s and first-token time off the
-page; then the same requests decoded directly in this process (Generator.run, the same settings). Prints JSON
-with both and their ratio. Needs Debian's chromium (apt-get install chromium).
+page, once for each way of streaming to the browser (REELPULSE_STREAM_EVERY_MS: 0 sends every piece as it is
+decoded, 50 at most every 50 ms, the default); then the same requests decoded directly in this process
+(Generator.run, the same settings). Prints JSON with each and its ratio to the direct decoding.
+Needs Debian's chromium (apt-get install chromium).
 
-    python -m bench.story_page [--runs 3] [--compile 1]     # ~3 min with a warm compile cache, 2 AVX2 cores
+    python -m bench.story_page [--runs 3] [--compile 1] [--every-ms 0 50]   # ~6 min, warm compile cache
 """
 from __future__ import annotations
 
@@ -78,25 +80,33 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compile", choices=["0", "1"], default="1", help="the compiled decoding step or eager")
+    parser.add_argument("--every-ms", type=int, nargs="+", default=[0, 50], help="streaming intervals to compare")
     args = parser.parse_args(argv)
     seeds = list(range(11, 11 + args.runs + 1))   # one more on the page: its first run is a warm-up
+    pages = {f"page_every_{ms}_ms": summary(served(args.compile, ms, seeds)) for ms in args.every_ms}
+    os.environ[COMPILE_ENV] = args.compile
+    bench = summary(direct(seeds, args.compile == "1"))
+    ratios = {name: round(page["tokens_per_s"] / bench["tokens_per_s"], 2) for name, page in pages.items()}
+    print(json.dumps(dict(cpu=cpu_info().describe(), compiled=args.compile == "1", **pages, bench=bench,
+                          page_over_bench=ratios), indent=1))
+    return 0
+
+
+def served(compiled: str, every_ms: int, seeds: list[int]) -> list[dict]:
+    """The page runs on a fresh `streamlit run` of the app with this streaming interval."""
     port = free_port()
-    env = {**os.environ, COMPILE_ENV: args.compile, "REELPULSE_DATA_DIR": tempfile.mkdtemp(prefix="reelpulse-page-")}
+    env = {**os.environ, COMPILE_ENV: compiled, "REELPULSE_STREAM_EVERY_MS": str(every_ms),
+           "REELPULSE_DATA_DIR": tempfile.mkdtemp(prefix="reelpulse-page-")}
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, server)
-        page = summary(on_the_page(url, seeds))
+        return on_the_page(url, seeds)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    os.environ[COMPILE_ENV] = args.compile
-    bench = summary(direct(seeds, args.compile == "1"))
-    print(json.dumps(dict(cpu=cpu_info().describe(), compiled=args.compile == "1", page=page, bench=bench,
-                          page_over_bench=round(page["tokens_per_s"] / bench["tokens_per_s"], 2)), indent=1))
-    return 0
 
 
 if __name__ == "__main__":

@@ -25,13 +25,17 @@ def correct(store: ReviewStore, review_id: str, author_label: str) -> tuple[Revi
     review = next((r for r in store.reviews() if r.review_id == review_id), None)
     if review is None:
         raise CorrectionRefused("there is no such review")
-    if review.author_label is not None:
-        raise CorrectionRefused("this review was corrected already")
-    if author_label not in ("pos", "neg") or author_label == review.label:
-        raise CorrectionRefused("a correction gives the other label than the model's")
+
+    def relabel(stored: Review) -> Review:   # checked on the review as stored when the write happens
+        if stored.author_label is not None:
+            raise CorrectionRefused("this review was corrected already")
+        if author_label not in ("pos", "neg") or author_label == stored.label:
+            raise CorrectionRefused("a correction gives the other label than the model's")
+        return stored.model_copy(update={"author_label": author_label})
+
     before = store.tally(review.imdb_id)
-    corrected = review.model_copy(update={"author_label": author_label})
-    store.replace_reviews({review_id: corrected})
+    store.replace_reviews({review_id: relabel})
+    corrected = next(r for r in store.reviews_of(review.imdb_id) if r.review_id == review_id)
     return corrected, before, store.tally(review.imdb_id)
 
 

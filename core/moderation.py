@@ -83,8 +83,14 @@ def decide(store: ReviewStore, decisions: Mapping[str, Decision], analyst: str) 
     unknown = set(decisions) - set(held)
     if unknown:
         raise ValueError(f"not held (decided already, or no such review): {', '.join(sorted(unknown))}")
-    updated = {rid: held[rid].model_copy(update={"status": status}) for rid, status in decisions.items()}
-    count = store.replace_reviews(updated)
+    def decided(status: ReviewStatus):
+        def change(stored: Review) -> Review:
+            if stored.status not in WAITING:   # another analyst got there first
+                raise ValueError(f"not held (decided already): {stored.review_id}")
+            return stored.model_copy(update={"status": status})
+        return change
+
+    count = store.replace_reviews({rid: decided(status) for rid, status in decisions.items()})
     at = now().isoformat()
     lines = "".join(json.dumps(dict(at=at, analyst=analyst, review_id=rid, imdb_id=held[rid].imdb_id, status=status)) + "\n"
                     for rid, status in decisions.items())

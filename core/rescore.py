@@ -33,12 +33,13 @@ def rescore(store: ReviewStore, model: Scorer, progress: Progress = no_progress)
     reviews = store.reviews()
     stale = [r for r in reviews if r.model_version != model.version]
     results = score_batches(model, [r.text for r in stale], progress)
-    updated = {r.review_id: r.model_copy(update={"label": result.label, "p_positive": result.p_positive,
-                                                 "model_version": model.version})
-               for r, result in zip(stale, results)}
+    scores = {r.review_id: dict(label=result.label, p_positive=result.p_positive, model_version=model.version)
+              for r, result in zip(stale, results)}
+    updated = {r.review_id: r.model_copy(update=scores[r.review_id]) for r in stale}
     before = store.tallies()
-    if updated:
-        store.replace_reviews(updated)
+    if scores:   # only the model's fields: a status or an author's label set meanwhile is kept
+        store.replace_reviews({rid: (lambda stored, fields=fields: stored.model_copy(update=fields))
+                               for rid, fields in scores.items()})
     changes = rating_changes(store, before, stale, updated)
     return RescoreSummary(reviews=len(reviews), rescored=len(updated), flipped=int(changes["flipped"].sum()),
                           changes=changes, seconds=time.perf_counter() - started)

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from filelock import FileLock
@@ -29,7 +29,7 @@ from core import seed_data
 from core.durable import append_durably, atomic_extend, atomic_write, keep_backup, remove_stale_temps, truncate_to
 from core.paths import store_dir
 from core.rating import RatingTally
-from core.schema import LogHeader, Movie, Review, Snapshot
+from core.schema import LogHeader, Movie, Review, ReviewStatus, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,12 @@ class ReviewStore:
             return self._write_catalogue()
         except ValidationError as err:
             movies, problem = [], err
+        if movies and all(m.imported_weight is None for m in movies):   # written before imported votes
+            seed = seed_data.load_movies()
+            if any(m.imported_weight is not None for m in seed):
+                log.warning("%s has no imported votes: written again from the seed (kept as %s)", path,
+                            keep_backup(path, data))
+                return self._write_catalogue()
         if movies:
             return movies
         log.warning("%s is unreadable (%s): kept as %s, written again from the seed",
@@ -299,12 +305,16 @@ class ReviewStore:
             raise UnknownMovie(imdb_id) from None
 
     # ---------------------------------------------------------------- writing
-    def append(self, review: Review) -> tuple[RatingTally, RatingTally]:
-        """Store one review durably; return the movie's tally before and after it."""
+    def append(self, review: Review, decide: Callable[[list[Review]], ReviewStatus] | None = None,
+               ) -> tuple[RatingTally, RatingTally]:
+        """Store one review durably; return the movie's tally before and after it. `decide` gives its status from
+        the movie's stored reviews, under the lock: two reviews arriving at once are each decided on the other."""
         self.movie(review.imdb_id)
-        line = (review.model_dump_json() + "\n").encode()
         with self._mutex, self._file_lock:
             self._sync_locked()
+            if decide is not None:
+                review = review.model_copy(update={"status": decide(self.reviews_of(review.imdb_id))})
+            line = (review.model_dump_json() + "\n").encode()
             before = self.tally(review.imdb_id)
             try:
                 end = append_durably(self.log_path, line)
@@ -350,20 +360,27 @@ class ReviewStore:
             self._write_snapshot()
             return len(reviews)
 
-    def replace_reviews(self, updated: Mapping[str, Review]) -> int:
-        """Rewrite stored reviews in one durable step (e.g. rescored ones, by review_id); return how many.
+    def replace_reviews(self, changes: Mapping[str, Callable[[Review], Review]]) -> int:
+        """Rewrite stored reviews in one durable step; return how many. `changes` maps a review_id to what to do to
+        that review as it is stored when the write happens, under the lock (rescored fields, a status, an
+        author's label), so concurrent changes to other fields are kept; a change that raises writes nothing.
 
-        Lines that are not in `updated` are kept byte for byte; the ratings are recomputed."""
+        Lines that are not in `changes` are kept byte for byte; the ratings are recomputed."""
         with self._mutex, self._file_lock:
             self._sync_locked()
             lines = self.log_path.read_bytes().splitlines(keepends=True)
             count = 0
             for number, line in enumerate(lines[1:], 1):
-                new = updated.get(Review.model_validate_json(line).review_id)
-                if new is not None:
-                    lines[number], count = (new.model_dump_json() + "\n").encode(), count + 1
+                stored = Review.model_validate_json(line)
+                change = changes.get(stored.review_id)
+                if change is not None:
+                    lines[number], count = (change(stored).model_dump_json() + "\n").encode(), count + 1
             self.snapshot_path.unlink(missing_ok=True)   # a crash before the new one: rebuilt on open
-            atomic_write(self.log_path, b"".join(lines))
+            try:
+                atomic_write(self.log_path, b"".join(lines))
+            except OSError as err:   # the old log is still whole: rebuild the snapshot from it
+                self._rebuild_snapshot()
+                raise StoreWriteError(f"{self.log_path} could not be rewritten ({err.strerror or err})") from err
             self._replaced += self._offset
             self._inode = self.log_path.stat().st_ino
             self._rebuild_snapshot()

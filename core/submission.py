@@ -68,7 +68,7 @@ def submit_review(store: ReviewStore, model: Scorer, imdb_id: str, text: str, so
     result = model.predict([text])[0]
     created_at = now()
     review = Review(review_id=uuid.uuid4().hex, imdb_id=imdb_id, text=text, created_at=created_at, source=source,
-                    label=result.label, p_positive=result.p_positive, model_version=model.version, visitor=visitor,
-                    status=status_for(text, created_at, store.reviews_of(imdb_id), visitor))
-    before, after = store.append(review)
-    return Submission(review, before, after)
+                    label=result.label, p_positive=result.p_positive, model_version=model.version, visitor=visitor)
+    before, after = store.append(review, decide=lambda recent: status_for(text, created_at, recent, visitor))
+    stored = next(r for r in reversed(store.reviews_of(imdb_id)) if r.review_id == review.review_id)
+    return Submission(stored, before, after)

@@ -58,6 +58,8 @@ def correct_mine(review_id: str, author_label: str) -> None:
         review, before, after = correct(store, review_id, author_label)
     except (CorrectionRefused, StoreError) as err:
         st.session_state[OUTCOME] = ("warning", f"Nothing was changed: {without_paths(err, store.folder)}.")
+    except OSError:   # anything else the disk refused (its message would name server paths)
+        st.session_state[OUTCOME] = ("error", "Nothing was changed: the store could not be written. Try again later.")
     else:
         mine.discard(review_id)
         st.session_state[OUTCOME] = ("success", f"Thanks: your review now counts as {WORD[author_label]} "

@@ -2,8 +2,9 @@
 with a side-by-side compare and this session's history. The logic lives in ui/story.py and models/story/."""
 import streamlit as st
 
+from models.story.generate import Request
 from models.story.prompts import MODES
-from ui import story
+from ui import explore, story
 from ui.resources import story_generator
 
 st.title("✍️ Story studio")
@@ -31,6 +32,37 @@ def controls() -> None:
     for side, column in zip("ab", sides):
         with column.expander(f"Settings {side.upper()}" if st.session_state.compare else "Settings"):
             story.sampling_controls(side)
+    if st.toggle("🔬 Next-token explorer", key="explore", help="What settings A do to the next token, stage by stage; "
+                                                               "it follows the sliders as they move."):
+        next_token_explorer()
+
+
+def next_token_explorer() -> None:
+    """For the latest run's prompt (after any of its tokens), else the prompt: the explorer for settings A."""
+    latest = st.session_state.get("latest", [])
+    entry = latest[0] if latest else None
+    tokens = entry["stats"].get("tokens", []) if entry else []
+    at = st.slider("After this many tokens of the latest run", 0, len(tokens), 0, key="explore_at") if tokens else 0
+    if entry:   # a branched run's tokens follow the text it was continued from
+        explore.explorer(story.sampling("a"), entry["prompt"], entry["mode"], entry["style"] == "screenplay",
+                         entry.get("continuation", "") + "".join(t["text"] for t in tokens[:at]))
+    else:
+        explore.explorer(story.sampling("a"), st.session_state.prompt, st.session_state.mode,
+                         story.STYLES[st.session_state.style])
+
+
+def branch(entry: dict) -> None:
+    """Continue the run from any of its tokens with another choice (same prompt, settings A and seed)."""
+    choices = explore.branch_choices(entry["stats"]["tokens"])
+    pick = st.selectbox("Branch: at a token, take another choice", range(len(choices)), index=None, key="branch_pick",
+                        format_func=lambda i: f"token {choices.position[i] + 1}: {choices.chosen[i]!r} → "
+                                              f"{choices.alternative[i]!r} ({choices.p[i]:.0%})")
+    if st.button("Continue from there", disabled=pick is None):
+        request = Request(entry["prompt"], entry["mode"], story.sampling("a"),
+                          screenplay_style=entry["style"] == "screenplay",
+                          continuation=entry.get("continuation", "") + choices.before[pick] + choices.alternative[pick])
+        st.session_state.latest = [story.stream(story_generator(), request, "A · branch")]
+        st.rerun()
 
 
 @st.fragment
@@ -56,10 +88,18 @@ def studio() -> None:
                 st.session_state.latest.append(story.stream(generator, story.request(side), side.upper()))
         st.rerun()   # refresh the history below
     latest = st.session_state.get("latest", [])
+    traced = bool(latest) and bool(latest[0]["stats"].get("tokens"))
+    shaded = traced and st.toggle("Token view", key="token_view",
+                                  help="Each token shaded by how unlikely it was when chosen; hover for its alternatives.")
     for entry, column in zip(latest, st.columns(max(1, len(latest)))):
         with column:
-            story.show_text(entry)
+            if shaded and entry["stats"].get("tokens"):
+                explore.token_view(entry["stats"]["tokens"], entry.get("continuation", ""))
+            else:
+                story.show_text(entry)
             story.show_stats(entry)
+    if shaded:
+        branch(latest[0])
 
 
 controls()
@@ -67,4 +107,8 @@ st.button("⏹ Stop", help="Stop the generation that is streaming (the text so f
 studio()
 st.divider()
 story.history_panel()
-story_generator()   # warm the model up once the page is on screen
+generator = story_generator()   # warm the model up once the page is on screen
+if getattr(generator, "decoding", None) == "compiling":
+    st.caption("⚙️ This server is still compiling the faster decoding step (about 2 minutes on a new machine): "
+               "generations run meanwhile, more slowly, and pick it up by themselves once it is ready.")
+story.model_panel(generator)

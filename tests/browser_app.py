@@ -20,6 +20,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+TEST_STORY = "REELPULSE_TEST_STORY"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 
@@ -45,12 +46,13 @@ def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90) 
 
 
 @contextlib.contextmanager
-def serving(store: Path) -> Iterator[str]:
-    """`streamlit run` of the app (fakes in place) on a free port over the store folder; yields its URL."""
+def serving(store: Path, story: str = "fake") -> Iterator[str]:
+    """`streamlit run` of the app (fakes in place) on a free port over the store folder; yields its URL.
+    story="tiny": a tiny random Llama instead of the instant fake story generator (the explorer needs logits)."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tests.browser_app", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env={**os.environ, "REELPULSE_DATA_DIR": str(store)},
+                              cwd=ROOT, env={**os.environ, "REELPULSE_DATA_DIR": str(store), TEST_STORY: story},
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -63,6 +65,23 @@ def serving(store: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:   # still busy with sessions after SIGTERM
             server.kill()
             server.wait()
+
+
+def tiny_story():
+    """A tiny random Llama behind a tiny BPE tokenizer (tests/story/conftest.py), built in a temp folder."""
+    import tempfile
+
+    from models.story.generate import Generator
+    from tests.story.conftest import build_tiny_gpt2, tiny_llama
+
+    folder = Path(tempfile.mkdtemp(prefix="reelpulse-tiny-story-"))
+    tokenizer_dir = build_tiny_gpt2(folder / "gpt2")
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    tiny_llama(vocab=len(tokenizer)).save_pretrained(folder / "llama")
+    tokenizer.save_pretrained(folder / "llama")
+    return Generator.load(folder / "llama", adapter=None, precision="fp32", compiled=False)
 
 
 def main() -> int:
@@ -78,7 +97,8 @@ def main() -> int:
     for limits in (ui.access.SESSION_LIMITS, ui.access.ADDRESS_LIMITS):
         limits.update(per_movie=1_000_000, overall=1_000_000)
     ui.access.visitor = lambda store_folder: None
-    sentiment, story = FakeSentimentModel(), FakeGenerator()
+    sentiment = FakeSentimentModel()
+    story = tiny_story() if os.environ.get(TEST_STORY) == "tiny" else FakeGenerator()
     SentimentModel.load = classmethod(lambda cls, path=None: sentiment)
     Generator.load = classmethod(lambda cls, path=None, adapter=None, **options: story)
     sys.argv = ["streamlit", "run", str(ROOT / "streamlit_app.py"), *sys.argv[1:]]

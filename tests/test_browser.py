@@ -1,6 +1,7 @@
 """One real-browser check: Debian chromium, driven by Playwright, against `streamlit run`."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -63,3 +64,25 @@ def test_a_visitor_drafts_a_review_with_ai_submits_it_and_corrects_the_verdict(m
     expect(page.get_by_text("now counts as negative")).to_be_visible(timeout=30_000)
     assert float(rating.inner_text().split("/")[0]) < before
     expect(page.get_by_text("Negative (author) · model read positive")).to_be_visible()
+
+
+def test_the_story_studio_explorer_and_token_view_work_in_the_browser(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(tmp_path / "store", story="tiny") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/story_studio")
+            page.get_by_role("textbox", name="Prompt").fill("a lighthouse keeper")
+            page.get_by_role("button", name="Generate").click()
+            expect(page.get_by_text(re.compile(r"surprisal [\d.]+ bits/token")).first).to_be_visible(timeout=60_000)
+            page.get_by_text("Token view").click()
+            shaded = page.locator("span[title^='p = ']")
+            expect(shaded.first).to_be_visible(timeout=30_000)
+            assert shaded.count() > 3 and "top:" in shaded.first.get_attribute("title")
+            page.get_by_text("🔬 Next-token explorer").click()
+            expect(page.get_by_text(re.compile("candidates survive every stage"))).to_be_visible(timeout=30_000)
+            expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+        finally:
+            browser.close()

@@ -1,6 +1,7 @@
 """Who is asking, for pages: analyst sign-in (core.access) and per-visitor review limits (core.limits)."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -10,6 +11,7 @@ import streamlit as st
 from core.access import PASSWORD_HASH_ENV, PASSWORD_HASH_SECRET, Gate, check_password, gate, visitor_id, visitor_key
 from core.limits import SlidingWindowLimit
 
+log = logging.getLogger(__name__)
 SIGNED_IN = "analyst_signed_in"
 SESSION_KEY = "client_key"
 HOUR = 3600.0
@@ -77,7 +79,12 @@ def _address() -> str | None:
 
 @st.cache_resource
 def _visitor_key(store_folder: str) -> bytes:
-    return visitor_key(Path(store_folder))
+    """The store's key; where it cannot be read or made (a read-only folder), one for this process's lifetime."""
+    try:
+        return visitor_key(Path(store_folder))
+    except OSError as err:
+        log.warning("visitor key unavailable (%s): using one for this process only", err)
+        return secrets.token_hex(32).encode()
 
 
 def visitor(store_folder: Path) -> str:

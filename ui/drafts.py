@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.drafts import DRAFT_SOURCE, MAX_NOTES, TONES, draft_request
+from core.drafts import DRAFT_SOURCE, MAX_NOTES, TONES, draft_on_tone
 from core.schema import Movie
+from models.sentiment import ArtifactError
 from models.story.generate import random_seed
 from ui import story
-from ui.resources import story_generator
+from ui.resources import sentiment_model, story_generator
+from ui.reviews import WORD
 
 PENDING, DRAFTED = "pending_draft", "drafted_for"   # a finished draft, and the movie whose box it went into
 
@@ -44,15 +46,26 @@ def draft_panel(movie: Movie) -> None:
         if not drafting:
             return
         st.session_state.draft_open = True
-        request = draft_request(movie, st.session_state.draft_notes, st.session_state.draft_tone,
-                                int(st.session_state.draft_seed))
+        tone = st.session_state.draft_tone
         earlier = len(st.session_state.get("history", []))
         try:
-            entry = story.stream(story_generator(), request, "AI draft")
+            draft_on_tone(lambda request: story.stream(story_generator(), request, "AI draft")["text"], verdict,
+                          movie, st.session_state.draft_notes, tone, int(st.session_state.draft_seed),
+                          on_redraft=lambda label, seed: st.info(f"That draft reads {WORD[label]}, not {tone}: "
+                                                                 f"drafting again with seed {seed}…"))
         finally:   # a Stop click ends the stream with a rerun: what was written so far still goes into the box
             runs = st.session_state.get("history", [])[earlier:]
             if drafted := (runs[-1]["text"].strip() if runs else ""):
                 st.session_state[PENDING] = drafted
         if drafted:
             st.rerun()
-        story.show_stats(entry)
+        if runs:
+            story.show_stats(runs[-1])
+
+
+def verdict(text: str) -> str | None:
+    """The sentiment model's label for a draft; None where the model cannot be loaded (the draft is kept)."""
+    try:
+        return sentiment_model().predict([text])[0].label
+    except (ArtifactError, FileNotFoundError):
+        return None

@@ -56,12 +56,13 @@ def home_highlights(folder: str, version: int) -> Highlights:
     return highlights(review_store(folder))
 
 
-@st.cache_resource(show_spinner="Loading the story model (once per server: converting SmolLM2 the first time, "
-                                "~30 s; compiling its decoders, ~2 min the first time on a machine, seconds later)…")
+@st.cache_resource(show_spinner="Loading the story model (once per server: ~30 s the first time on a machine, "
+                                "a few seconds later)…")
 def story_generator() -> Generator:
-    """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL; decoding through
-    steps compiled ahead of time unless $REELPULSE_STORY_COMPILE is "0"."""
-    return Generator.load(compiled=compile_wanted(True))
+    """SmolLM2-135M-Instruct + screenplay adapter, or the folder in $REELPULSE_STORY_MODEL; decoding eagerly at
+    once, and through steps compiled ahead of time in the background (unless $REELPULSE_STORY_COMPILE is "0")
+    once they are built (~2 min the first time on a machine, seconds later)."""
+    return Generator.load(compiled=compile_wanted(True), background=True)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the review data…")

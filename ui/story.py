@@ -3,11 +3,13 @@ the page, and the session's history (shown, and downloadable as JSON or Markdown
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import streamlit as st
 
-from models.story.config import MAX_NEW_TOKENS, PRESETS, Sampling
+from models.story import card
+from models.story.config import ADAPTER_DIR, MAX_NEW_TOKENS, PRESETS, Sampling
 from models.story.generate import Request, random_seed
 from models.story.prompts import MODES
 from models.story.turns import AlreadyQueued
@@ -25,6 +27,7 @@ SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "max_new_tokens": ("Max new tokens", 1, MAX_NEW_TOKENS, 1),
 }
 STYLES = {"Screenplay style": True, "Plain": False}
+STREAM_EVERY_S = float(os.environ.get("REELPULSE_STREAM_EVERY_MS", "50")) / 1000   # 0: every piece as decoded
 DEFAULT_PRESET = "Balanced"
 VIEWER_MAX_NEW_TOKENS = 400   # a public visitor's longest run (~30 s here); analysts may ask for MAX_NEW_TOKENS
 
@@ -79,9 +82,10 @@ def sampling(side: str) -> Sampling:
     return Sampling(**settings, stop=parse_stops(state[f"{side}_stop"]), seed=int(state.seed))
 
 
-def request(side: str) -> Request:
+def request(side: str, continuation: str = "") -> Request:
     state = st.session_state
-    return Request(state.prompt, state.mode, sampling(side), screenplay_style=STYLES[state.style])
+    return Request(state.prompt, state.mode, sampling(side), screenplay_style=STYLES[state.style],
+                   continuation=continuation)
 
 
 def stream(generator, req: Request, label: str) -> dict:
@@ -102,6 +106,7 @@ def stream(generator, req: Request, label: str) -> dict:
     finally:   # a Stop click (or leaving the page) interrupts write_stream: keep what was written
         run.cancel()
         entry = dict(label=label, time=time.strftime("%H:%M:%S"), prompt=req.prompt, mode=req.mode,
+                     continuation=req.continuation,
                      style="screenplay" if req.screenplay_style and generator.has_adapter else "plain",
                      model=generator.name, settings=req.sampling.to_dict(), seed=req.sampling.seed,
                      text=run.result.text if run.result else "".join(shown),
@@ -112,11 +117,20 @@ def stream(generator, req: Request, label: str) -> dict:
 
 
 def _pieces(run, waiting, shown: list[str]):
-    """The run's text pieces, for display (newlines kept as Markdown line breaks); clears the waiting note."""
+    """The run's text for display (newlines kept as Markdown line breaks), sent on at most every STREAM_EVERY_S:
+    each piece sent re-renders the whole text so far, and on 2 cores that work competes with decoding (bench/
+    story_page.py). Clears the waiting note."""
+    pending, sent_at = "", 0.0
     for piece in run:
-        waiting.empty()
+        if not shown:
+            waiting.empty()
         shown.append(piece)
-        yield piece.replace("\n", "  \n")
+        pending += piece
+        if time.perf_counter() - sent_at >= STREAM_EVERY_S:
+            yield pending.replace("\n", "  \n")
+            pending, sent_at = "", time.perf_counter()
+    if pending:
+        yield pending.replace("\n", "  \n")
 
 
 def show_text(entry: dict) -> None:
@@ -132,6 +146,9 @@ def show_stats(entry: dict) -> None:
         return
     notes = [f"seed {entry['seed']}", f"{stats['new_tokens']} tokens", f"{stats['tokens_per_s']} tok/s",
              f"first token {stats['ttft_ms']:.0f} ms", f"finished: {stats['finish']}"]
+    if stats.get("tokens"):
+        notes += [f"surprisal {stats['mean_surprisal_bits']} bits/token",
+                  f"{stats['off_greedy_share']:.0%} off the greedy choice"]
     st.caption(" · ".join(notes))
     if stats.get("trimmed"):
         st.warning("The prompt was longer than the model's context: it was trimmed from the left.")
@@ -143,7 +160,8 @@ def to_markdown(history: list[dict]) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in entry["settings"].items())
         parts += [f"## {entry['time']} · {MODES[entry['mode']].label} · {entry['style']} · seed {entry['seed']}",
                   "", f"**Prompt:** {entry['prompt']}", "", f"**Settings:** {settings}", "",
-                  f"**Stats:** {json.dumps(entry['stats'])}", "", entry["text"], ""]
+                  f"**Stats:** {json.dumps({k: v for k, v in entry['stats'].items() if k != 'tokens'})}", "",
+                  entry["text"], ""]
     return "\n".join(parts)
 
 
@@ -160,3 +178,20 @@ def history_panel() -> None:
         with st.expander(f"{entry['time']} · {entry['label']} · seed {entry['seed']} · {entry['prompt'][:60]}"):
             show_text(entry)
             show_stats(entry)
+
+
+def model_panel(generator) -> None:
+    """Which model is loaded (name, size, precision, where it came from) and its adapter card's figures."""
+    info = getattr(generator, "info", {"name": generator.name})
+    with st.expander(f"About the model: {info['name']}"):
+        facts = {"Parameters": f"{info['parameters'] / 1e6:.0f} M" if "parameters" in info else None,
+                 "Weights": {"int4": "int4 (weight-only, 4-bit blocks)", "fp32": "fp32"}.get(info.get("precision")),
+                 "Source": info.get("source"), "Decoder": info.get("decoder"),
+                 "Decoding step": getattr(generator, "decoding", None),
+                 "Screenplay adapter": "yes" if generator.has_adapter else "no"}
+        st.table({name: value for name, value in facts.items() if value})
+        figures = card.read(ADAPTER_DIR).get("evaluation") if generator.has_adapter else None
+        if figures:
+            st.caption(f"Screenplay adapter on held-out scripts: perplexity {figures['base_perplexity']} → "
+                       f"{figures['tuned_perplexity']} ({figures['held_out_windows']} windows of "
+                       f"{figures['window_tokens']} tokens).")

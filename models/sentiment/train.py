@@ -24,8 +24,9 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 
 from tokenizers import Tokenizer
 
+from .. import smollm2
 from ..cpu import cpu_info
-from . import artifacts, distil, network, smollm2
+from . import artifacts, distil, network
 from .config import CLASSIFIER_FIELDS, RESUMABLE_FIELDS, Recipe
 from .evaluate import scores
 from .text import BOS, SPECIALS, ReviewTokenizer, classifier_ids

@@ -39,13 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     finetune.add_argument("--model", help="base model folder (default: SmolLM2 or $REELPULSE_STORY_MODEL)")
     finetune.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")
 
-    evaluate = commands.add_parser("evaluate", help="held-out perplexity, base vs tuned")
+    evaluate = commands.add_parser("evaluate", help="held-out perplexity, base vs tuned; or, with --prompts, "
+                                                    "our prompt set's text figures per style")
     evaluate.add_argument("--data", type=Path, default=SCRIPTS)
     evaluate.add_argument("--recipe", choices=list(RECIPES), default="small")
     evaluate.add_argument("--adapter", type=Path, default=ADAPTER_DIR)
     evaluate.add_argument("--model")
     evaluate.add_argument("--windows", type=int, help="override the recipe's number of held-out windows")
     evaluate.add_argument("--record", action="store_true", help="store the result in the adapter's model card")
+    evaluate.add_argument("--prompts", action="store_true", help="run models/story/eval_data/prompts.json in plain "
+                          "and screenplay style; print distinct-n, repetition, scene format, length (quality.py)")
+    evaluate.add_argument("--limit", type=int, help="--prompts: the first N prompts only (a smoke run)")
 
     args = parser.parse_args(argv)
     try:
@@ -88,11 +92,21 @@ def run_finetune(args) -> int:
 
 def run_evaluate(args) -> int:
     from . import card
-    from .evaluate import evaluate
 
-    result = evaluate(args.data, recipe_from(args), args.adapter, args.model)
-    if args.record:
-        card.write(args.adapter, evaluation=result)
+    if args.prompts:
+        from .generate import Generator
+        from .quality import load_prompts, quality_table
+
+        generator = Generator.load(args.model, adapter=None if args.model else args.adapter)
+        result = dict(model=generator.name, quality=quality_table(generator, load_prompts()[:args.limit]))
+        if args.record:
+            card.write(args.adapter, prompt_set=result)
+    else:
+        from .evaluate import evaluate
+
+        result = evaluate(args.data, recipe_from(args), args.adapter, args.model)
+        if args.record:
+            card.write(args.adapter, evaluation=result)
     print(json.dumps(result))
     return 0
 

@@ -12,6 +12,7 @@ step as a program compiled ahead of time (the app does; its greedy tokens are th
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
@@ -129,14 +130,21 @@ class LlamaDecoder(nn.Module):
         self.step = self.forward   # what decodes one token after the prompt: see compile_decoding()
 
     def compile_decoding(self, sample: torch.Tensor | None = None) -> bool:
+        """Decode single tokens through compiled_step() from now on; False (eager decoding kept) where it failed."""
+        step = self.compiled_step(sample)
+        if step is not None:
+            self.step = step
+        return step is not None
+
+    def compiled_step(self, sample: torch.Tensor | None = None) -> Callable | None:
         """Decode single tokens through a program compiled ahead of time by AOTInductor (aot.py): one C++ call per
         token instead of ~900 eager operations, and none of torch.compile's per-call checks. Compiled for this
         thread's intra-op thread count, once per cache folder (~40 s; reused while nothing it depends on changes),
         then checked against eager decoding on `sample`, the token ids (1, n ≥ 5) of an ordinary text: by default
         ids 1 to 7, which suit a random test model (a real model's special tokens make outlier activations whose
-        rounding differs far more). The prompt's prefill stays eager. False, and eager decoding kept,
-        where compiling or the check fails: a reused package that fails is deleted (the next load builds it
-        anew); a build that fails leaves a marker, so later loads do not spend the build again."""
+        rounding differs far more). The prompt's prefill stays eager. None where compiling or the check fails: a
+        reused package that fails is deleted (the next load builds it anew); a build that fails leaves a marker, so
+        later loads do not spend the build again."""
         from . import aot
         from .config import cache_dir
 
@@ -151,7 +159,9 @@ class LlamaDecoder(nn.Module):
                 raise RuntimeError(f"a build of this step failed its check before (delete {failed} to try again)")
             if not path.exists():
                 built = True
-                aot.build_package(self, path)
+                # export swaps a module's weights for fake tensors while it traces: trace a copy, so that a
+                # background compile never disturbs the generations decoding with this one meanwhile
+                aot.build_package(copy.deepcopy(self), path)
             step = aot.CompiledStep(self, path)
             self._check_step(step, sample)
         except Exception as err:   # inductor's failures are of many kinds (no C++ compiler, say)
@@ -161,9 +171,8 @@ class LlamaDecoder(nn.Module):
                     path.unlink(missing_ok=True)
                     if built:
                         path.with_suffix(".failed").write_text(f"{err}\n")
-            return False
-        self.step = step
-        return True
+            return None
+        return step
 
     @torch.inference_mode()
     def _check_step(self, step: Callable, sample: torch.Tensor, tokens: int = 3) -> None:

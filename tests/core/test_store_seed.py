@@ -26,3 +26,20 @@ def test_demo_reviews_are_dated_in_the_past_and_in_order(store):
 
 def test_reopening_keeps_what_was_stored(store):
     assert ReviewStore.open().tallies() == store.tallies()
+
+
+
+def test_a_catalogue_written_before_imported_votes_is_brought_up_to_date(store, data_dir):
+    import json
+
+    from core.store import MOVIES, ReviewStore
+    from tests.core.conftest import FORREST_GUMP
+
+    path = data_dir / MOVIES
+    movies = [json.loads(line) for line in path.read_text().splitlines()]
+    for movie in movies:
+        del movie["imported_weight"], movie["imported_weight_positive"]
+    path.write_text("".join(json.dumps(m) + "\n" for m in movies))
+    reopened = ReviewStore.open(data_dir)
+    assert reopened.tally(FORREST_GUMP).imported > 0
+    assert len(list((data_dir / "recovered").glob(f"{MOVIES}.*"))) == 1   # the old file is kept

@@ -20,7 +20,7 @@ def drafting(app, fake_story):  # noqa: F811
 
 def test_a_draft_asks_for_this_movie_in_the_chosen_tone_and_fills_the_box(drafting, fake_story):  # noqa: F811
     request = fake_story.requests[-1]
-    assert '"Forrest Gump"' in request.prompt and "disliked it" in request.prompt
+    assert '"Forrest Gump"' in request.prompt and "negative review" in request.prompt
     assert "loved the score, the ending fell flat" in request.prompt and request.sampling.seed == 7
     assert drafting.text_area(key="review_text").value == fake_story_text(drafting)
 
@@ -43,3 +43,13 @@ def test_a_review_typed_after_a_draft_was_submitted_is_a_plain_web_review(drafti
     drafting.text_area(key="review_text").input("My own words now: a wonderful, moving film.")
     next(b for b in drafting.button if b.label == "Submit review").click().run()
     assert ReviewStore.open(data_dir).reviews_of(FORREST_GUMP)[-1].source == "web"
+
+
+def test_a_draft_that_reads_against_the_tone_is_drafted_again_with_the_next_seed(app, fake_story):  # noqa: F811
+    open_page(app, "pages/movie.py", id=FORREST_GUMP)
+    app.radio(key="draft_tone").set_value("enthusiastic")   # the keyword fake reads the fake's words as negative
+    app.number_input(key="draft_seed").set_value(7)
+    next(b for b in app.button if b.label == "Draft").click().run()
+    assert not app.exception, app.exception
+    assert [r.sampling.seed for r in fake_story.requests] == [7, 8, 9]
+    assert app.text_area(key="review_text").value == app.session_state["history"][-1]["text"].strip()

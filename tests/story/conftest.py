@@ -34,6 +34,21 @@ def build_tiny_gpt2(folder: Path, n_positions: int = 256) -> Path:
     return folder
 
 
+def tiny_llama(seed: int = 0, vocab: int = 128, layers: int = 2):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=layers,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=96,
+                         tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    model = LlamaForCausalLM(config).eval()
+    with torch.no_grad():   # larger weights than the init's, so the logits are far from uniform
+        for p in model.parameters():
+            p.mul_(4)
+    return model
+
+
 @pytest.fixture(autouse=True)
 def eager_decoding(monkeypatch):
     """Generators load without compiling (a minute a real model) even where the environment asks for it;
@@ -46,6 +61,20 @@ def eager_decoding(monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
+
+
+@pytest.fixture(scope="session")
+def tiny_lean_generator(tiny_model_dir, tmp_path_factory):
+    """A tiny random Llama behind the tiny tokenizer: the generator decodes it with the lean decoder."""
+    from transformers import AutoTokenizer
+
+    from models.story.generate import Generator
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tiny_llama(vocab=len(tokenizer)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Generator.load(folder, adapter=None, precision="fp32")
 
 
 @pytest.fixture(scope="session")

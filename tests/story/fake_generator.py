@@ -22,18 +22,24 @@ class FakeRun:
     def cancel(self) -> None:
         self.cancelled = True
 
+    def text(self) -> str:
+        return "".join(self)
+
     def __iter__(self):
         rng = random.Random(f"{self.request.prompt}|{self.request.sampling.seed}|{self.request.sampling.temperature}")
         pieces = [rng.choice(WORDS) + " " for _ in range(min(12, self.request.sampling.max_new_tokens))]
         turn = GENERATION_TURNS.join(self.owner)
         try:
             GENERATION_TURNS.wait(turn, self.on_wait)
-            yield from pieces
+            yield from [self.request.continuation] * bool(self.request.continuation) + pieces
         finally:
             GENERATION_TURNS.leave(turn)
-        self.result = Result(text="".join(pieces), seed=self.request.sampling.seed, new_tokens=len(pieces),
-                             ttft_ms=1.0, tokens_per_s=99.0, seconds=0.1, prompt_tokens=len(self.request.prompt),
-                             trimmed=len(self.request.prompt) > 500, finish="length")
+        tokens = [dict(text=piece, p=0.5, greedy=n % 2 == 0, alternatives=[(piece, 0.5), ("rain ", 0.3), ("door ", 0.2)])
+                  for n, piece in enumerate(pieces)]
+        self.result = Result(text=self.request.continuation + "".join(pieces), seed=self.request.sampling.seed,
+                             new_tokens=len(pieces), ttft_ms=1.0, tokens_per_s=99.0, seconds=0.1,
+                             prompt_tokens=len(self.request.prompt), trimmed=len(self.request.prompt) > 500,
+                             finish="length", mean_surprisal_bits=1.0, off_greedy_share=0.5, tokens=tokens)
 
 
 class FakeGenerator:

@@ -12,7 +12,8 @@ from models.story import aot
 from models.story.config import CACHE_ENV
 from models.story.decoder import LlamaDecoder
 from models.story.quant import LowRankDelta, quantize_weights
-from tests.story.test_decoder import PROMPT, SETTINGS, tiny_llama
+from tests.story.conftest import tiny_llama
+from tests.story.test_decoder import PROMPT, SETTINGS
 
 CONTEXT = 48
 

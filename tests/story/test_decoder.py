@@ -6,22 +6,9 @@ from models.story.decoder import LlamaDecoder, supports
 from models.story.generate import CHECK_TEXT, Generator, Request
 from models.story.config import Sampling
 from models.story.quant import Int4Linear, LowRankDelta, ShortlistHead, quantize_weights
+from tests.story.conftest import tiny_llama
 
 PROMPT = torch.tensor([[5, 17, 42, 8, 99, 3, 61]])
-
-
-def tiny_llama(seed: int = 0, vocab: int = 128, layers: int = 2):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=layers,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=96,
-                         tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0)
-    model = LlamaForCausalLM(config).eval()
-    with torch.no_grad():   # larger weights than the init's, so the logits are far from uniform
-        for p in model.parameters():
-            p.mul_(4)
-    return model
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +149,8 @@ def test_generator_compiles_its_decoders_when_asked(tiny_model_dir, tmp_path, mo
     tiny_llama(vocab=len(tokenizer)).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     compiled, samples = [], []
-    monkeypatch.setattr(LlamaDecoder, "compile_decoding",
-                        lambda self, sample: compiled.append(self) or samples.append(sample) or True)
+    monkeypatch.setattr(LlamaDecoder, "compiled_step",
+                        lambda self, sample: compiled.append(self) or samples.append(sample) or self.forward)
     Generator.load(tmp_path, adapter=None, precision="fp32")    # REELPULSE_STORY_COMPILE=0 here (conftest)
     monkeypatch.delenv(COMPILE_ENV)
     Generator.load(tmp_path, adapter=None, precision="fp32")    # a one-shot load does not compile by default
@@ -173,6 +160,41 @@ def test_generator_compiles_its_decoders_when_asked(tiny_model_dir, tmp_path, mo
     assert samples[0].tolist() == [tokenizer(CHECK_TEXT).input_ids]   # checked on our written text
     monkeypatch.setenv(COMPILE_ENV, "1")
     assert Generator.load(tmp_path, adapter=None, precision="fp32").model in compiled
+
+
+def test_a_step_compiled_in_the_background_takes_over_between_generations(tiny_model_dir, tmp_path, monkeypatch):
+    import time
+
+    from transformers import AutoTokenizer
+
+    from models.story.config import Sampling
+    from models.story.generate import Request
+    from models.story.turns import GENERATION_TURNS
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tiny_llama(vocab=len(tokenizer)).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    steps = []
+
+    def compiled_step(self, sample):
+        steps.append(lambda *args, **kwargs: self.forward(*args, **kwargs))   # stands in for the compiled program
+        return steps[-1]
+
+    monkeypatch.setattr(LlamaDecoder, "compiled_step", compiled_step)
+    running = GENERATION_TURNS.join("a visitor's generation")
+    generator = Generator.load(tmp_path, adapter=None, precision="fp32", compiled=True, background=True)
+    assert generator.decoding == "compiling"
+    deadline = time.monotonic() + 10
+    while not steps and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert steps and generator.model.step is not steps[0]   # built, but it waits for the running generation
+    GENERATION_TURNS.leave(running)
+    while generator.decoding != "compiled" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert generator.decoding == "compiled" and generator.model.step is steps[0]
+    assert generator.run(Request("a dog", sampling=Sampling(temperature=0.0, max_new_tokens=3))).text() is not None
+    assert len(GENERATION_TURNS) == 0
 
 
 def test_compile_wanted_reads_the_environment_over_the_default(monkeypatch):

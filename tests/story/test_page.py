@@ -163,3 +163,60 @@ def test_a_visitor_with_a_generation_in_line_is_refused_a_second_and_told_why(pa
     assert page.session_state["history"][-1]["stats"]["finish"] == "refused"
     generate(page, "a heist")
     assert page.session_state["history"][-1]["text"]
+
+
+def test_the_token_view_shades_each_token_and_a_branch_continues_with_another_choice(page, fake_story):
+    generate(page, "a heist")
+    page.toggle(key="token_view").set_value(True).run()
+    shaded = next(m.value for m in page.markdown if "<span title=" in m.value)
+    assert shaded.count("<span") == page.session_state["history"][-1]["stats"]["new_tokens"]
+    assert "rgba(255, 140, 0, 0.40)" in shaded and "top: " in shaded
+    assert any("surprisal 1.0 bits/token" in c.value and "50% off the greedy choice" in c.value for c in page.caption)
+    first = page.session_state["history"][-1]["stats"]["tokens"][0]["text"]
+    page.selectbox(key="branch_pick").set_value(0).run()
+    next(b for b in page.button if b.label == "Continue from there").click().run()
+    assert not page.exception, page.exception
+    request = fake_story.requests[-1]
+    assert request.prompt == "a heist" and request.continuation == "rain " != first
+    assert page.session_state["latest"][0]["text"].startswith("rain ")
+    page.selectbox(key="branch_pick").set_value(2).run()   # a branch of the branch keeps the first branch's text
+    next(b for b in page.button if b.label == "Continue from there").click().run()
+    assert fake_story.requests[-1].continuation.startswith("rain ")
+    assert len(fake_story.requests[-1].continuation) > len("rain ")
+
+
+def test_the_explorer_follows_the_sliders_without_generating(tiny_lean_generator, monkeypatch):
+    import streamlit as st
+
+    from models.story.generate import Generator
+
+    monkeypatch.setattr(Generator, "load", classmethod(lambda cls, *args, **kwargs: tiny_lean_generator))
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(ROOT / "pages" / "story_studio.py"), default_timeout=60)
+    app.run()
+    app.session_state["prompt"] = "a lighthouse keeper"
+    app.toggle(key="explore").set_value(True).run()
+    assert not app.exception, app.exception
+    chart = app.get("vega_lite_chart")[0]
+    assert "top-k" in str(chart.proto.spec) and any("survive every stage" in c.value for c in app.caption)
+    app.slider(key="a_top_k").set_value(2).run()
+    assert any(c.value.startswith("2 of these") for c in app.caption)
+    st.cache_resource.clear()
+
+
+def test_the_page_says_which_model_is_loaded(page):
+    assert any(e.label == "About the model: fake-story" for e in page.expander)
+    assert "Screenplay adapter" in str(page.table[0].value)
+
+
+def test_streaming_sends_the_first_piece_at_once_and_batches_the_rest(monkeypatch):
+    from unittest.mock import MagicMock
+
+    import ui.story
+
+    monkeypatch.setattr(ui.story, "STREAM_EVERY_S", 60.0)
+    shown: list[str] = []
+    sent = list(ui.story._pieces(iter(["INT. ", "DINER\n", "Rain ", "falls."]), MagicMock(), shown))
+    assert sent == ["INT. ", "DINER  \nRain falls."] and "".join(shown) == "INT. DINER\nRain falls."
+    monkeypatch.setattr(ui.story, "STREAM_EVERY_S", 0.0)
+    assert len(list(ui.story._pieces(iter(["a ", "b ", "c"]), MagicMock(), []))) == 3

