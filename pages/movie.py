@@ -14,7 +14,7 @@ from core.views import newest_first, rated_from, rating_history
 from models.sentiment import ArtifactError
 from ui.access import SESSION_LIMITS, record_review, review_wait_s, visitor
 from ui.explain import show_explanation
-from ui.drafts import draft_panel, forget_draft, put_draft_in_the_box, review_source
+from ui.drafts import BOX, draft_panel, forget_draft, review_box_key, review_source
 from ui.resources import current_store, sentiment_model
 from ui.reviews import WORD, show_badge
 
@@ -45,7 +45,7 @@ top = st.container()   # filled after the form, so a review stored below shows i
 
 OUTCOME = "review_outcome"
 MINE = "correctable_reviews"   # ids of reviews this session wrote and has not corrected yet
-put_draft_in_the_box(imdb_id, "review_text")   # before the form's text area exists in this run
+box = review_box_key(imdb_id)   # before the form's text area exists in this run
 
 
 def correct_mine(review_id: str, author_label: str) -> None:
@@ -77,7 +77,7 @@ def correction_button(review, where: str) -> None:
 
 def submit(imdb_id: str) -> None:
     """The form's callback: it runs before the page, so the limits and the rating below already include it."""
-    text = st.session_state.get("review_text", "")
+    text = st.session_state.get(st.session_state[BOX], "")
     if review_wait_s(imdb_id):   # a second tab, or a click that beat the rerun
         st.session_state[OUTCOME] = ("warning", "Your review was not stored: you have reached this hour's review limit.")
         return
@@ -103,7 +103,7 @@ draft_panel(movie)
 wait_s = review_wait_s(movie.imdb_id)
 with st.form("review", clear_on_submit=True):
     st.subheader("Write a review")
-    st.text_area("Your review", max_chars=MAX_TEXT, height=140, key="review_text",
+    st.text_area("Your review", max_chars=MAX_TEXT, height=140, key=box,
                  help=f"Between {MIN_TEXT} and {MAX_TEXT:,} characters.")
     st.caption(f"{MIN_TEXT}–{MAX_TEXT:,} characters. The sentiment model reads it and the rating updates. "
                f"Up to {SESSION_LIMITS['per_movie']} reviews of a movie and {SESSION_LIMITS['overall']} in all an hour.")

@@ -13,13 +13,17 @@ from ui.resources import sentiment_model, story_generator
 from ui.reviews import WORD
 
 PENDING, DRAFTED = "pending_draft", "drafted_for"   # a finished draft, and the movie whose box it went into
+BOX = "review_box"   # the review box's current widget key
 
 
-def put_draft_in_the_box(imdb_id: str, text_key: str) -> None:
-    """Move a finished draft into the review box; call before the box's widget is created in the run."""
+def review_box_key(imdb_id: str) -> str:
+    """The review box's widget key, with a finished draft put into it; call before the box exists in the run.
+    A draft gets a new box (a new key): a browser kept showing an emptied form's old box over a value set for it."""
+    key = st.session_state.setdefault(BOX, "review_text-0")
     if (pending := st.session_state.pop(PENDING, None)) is not None:
-        st.session_state[text_key] = pending
-        st.session_state[DRAFTED] = imdb_id
+        key = f"review_text-{int(key.rsplit('-', 1)[1]) + 1}"
+        st.session_state[key], st.session_state[BOX], st.session_state[DRAFTED] = pending, key, imdb_id
+    return key
 
 
 def review_source(imdb_id: str) -> str:

@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
                           "and screenplay style; print distinct-n, repetition, scene format, length (quality.py)")
     evaluate.add_argument("--limit", type=int, help="--prompts: the first N prompts only (a smoke run)")
 
+    compile_steps = commands.add_parser("compile", help="build the compiled decoding steps into the cache (what the "
+                                                        "app does in the background on a machine's first start)")
+    compile_steps.add_argument("--model", help="a model folder or GGUF file (default: SmolLM2)")
+    compile_steps.add_argument("--adapter", type=Path, help="a LoRA adapter folder (default: the screenplay one)")
+    compile_steps.add_argument("--precision", choices=["int4", "fp32"])
+
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -111,7 +117,15 @@ def run_evaluate(args) -> int:
     return 0
 
 
-COMMANDS = {"generate": run_generate, "finetune": run_finetune, "evaluate": run_evaluate}
+def run_compile(args) -> int:
+    from .generate import Generator
+
+    generator = Generator.load(args.model or None, adapter=args.adapter, precision=args.precision, compiled=True)
+    print(json.dumps(dict(model=generator.name, decoding=generator.decoding)))
+    return 0 if generator.decoding == "compiled" else 1
+
+
+COMMANDS = {"generate": run_generate, "finetune": run_finetune, "evaluate": run_evaluate, "compile": run_compile}
 
 if __name__ == "__main__":
     sys.exit(main())

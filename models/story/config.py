@@ -17,10 +17,12 @@ SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
-# intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too. On these
-# 2 cores int4 decoding with the lean decoder ran faster on two threads than on one once no other thread kept
-# OpenMP helpers (threads.on_own_thread; bench/story.py, docs/story_studio.md).
-DECODE_THREADS: int | None = None
+# intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too
+# ($REELPULSE_STORY_DECODE_THREADS sets it). On these 2 cores int4 decoding with the lean decoder's compiled step
+# ran at ~48 tokens/s on two threads and ~34 on one when nothing else ran, but beside one busy core (another
+# process, or a browser on the same machine) two threads fell to ~13 while one held ~34 (docs/story_studio.md).
+DECODE_THREADS_ENV = "REELPULSE_STORY_DECODE_THREADS"
+DECODE_THREADS: int | None = int(os.environ.get(DECODE_THREADS_ENV) or 0) or None
 
 
 def compile_wanted(default: bool) -> bool:

@@ -15,6 +15,7 @@ import contextlib
 import copy
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import SimpleNamespace
 
 import torch
@@ -136,6 +137,13 @@ class LlamaDecoder(nn.Module):
             self.step = step
         return step is not None
 
+    def step_package(self) -> Path:
+        """Where the compiled step for these weights and this code is kept (it may not be built yet)."""
+        from . import aot
+        from .config import cache_dir
+
+        return cache_dir() / "story-steps" / f"{aot.package_key(self)}.pt2"
+
     def compiled_step(self, sample: torch.Tensor | None = None) -> Callable | None:
         """Decode single tokens through a program compiled ahead of time by AOTInductor (aot.py): one C++ call per
         token instead of ~900 eager operations, and none of torch.compile's per-call checks. Compiled for this
@@ -146,14 +154,13 @@ class LlamaDecoder(nn.Module):
         reused package that fails is deleted (the next load builds it anew); a build that fails leaves a marker, so
         later loads do not spend the build again."""
         from . import aot
-        from .config import cache_dir
 
         sample = torch.arange(1, 8)[None] if sample is None else sample
         if sample.shape[1] < aot.FIRST_POSITION + 3:   # the check's three steps must run the program
             raise ValueError(f"a check sample needs at least {aot.FIRST_POSITION + 3} tokens")
         path, built = None, False
         try:
-            path = cache_dir() / "story-steps" / f"{aot.package_key(self)}.pt2"
+            path = self.step_package()
             failed = path.with_suffix(".failed")
             if failed.exists():
                 raise RuntimeError(f"a build of this step failed its check before (delete {failed} to try again)")

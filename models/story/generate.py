@@ -2,11 +2,11 @@
 One generation runs at a time per process, the others wait their turn (turns.GENERATION_TURNS)."""
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -232,6 +232,7 @@ class Generator:
             raise ValueError(f"story model precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         compiled = compile_wanted(False) if compiled is None else compiled
         generator = on_own_thread(cls._build, path, adapter, precision, compiled and not background)
+        generator.origin = dict(path=path, adapter=adapter, precision=precision)
         if compiled and background:
             generator.compile_in_background()
         return generator
@@ -283,15 +284,17 @@ class Generator:
         return [(model, step) for model, step in steps if step is not None]
 
     def compile_in_background(self) -> threading.Thread:
-        """Compile the decoding steps on a thread of lower priority (its compiler processes inherit it) while
-        generation goes on eagerly; the steps take over between two generations: they wait their turn in line
-        (turns.GENERATION_TURNS), as a generation would. `decoding` says where it stands."""
+        """Build the decoding steps in a child process at lower priority (`python -m models.story compile`: tracing
+        in this process would hold the GIL against decoding, ~6x slower while it lasts) while generation goes on
+        eagerly; then load and check them here (seconds) and let them take over between two generations: they
+        wait their turn in line (turns.GENERATION_TURNS), as a generation would. `decoding` says where it stands."""
         def work() -> None:
-            with contextlib.suppress(OSError):   # a thread's nice value on Linux; elsewhere it runs as it is
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
             steps = []
             try:
-                steps = self._compiled_steps()
+                built = all(model.step_package().exists() for model in (self.model, self.screenplay_model)
+                            if hasattr(model, "step_package"))
+                if built or self._build_steps_elsewhere():
+                    steps = self._compiled_steps()
             finally:   # a failure leaves eager decoding, and says so
                 turn = GENERATION_TURNS.join()
                 try:
@@ -306,6 +309,24 @@ class Generator:
         thread = threading.Thread(target=work, name="reelpulse-compile-decoding", daemon=True)
         thread.start()
         return thread
+
+    def _build_steps_elsewhere(self) -> bool:
+        """Run `python -m models.story compile` for this generator's model at nice BACKGROUND_NICE; whether it built
+        (or found) every step."""
+        import subprocess
+        import sys
+
+        origin = getattr(self, "origin", {})
+        command = [sys.executable, "-m", "models.story", "compile", "--precision", origin.get("precision", "int4")]
+        if origin.get("path"):
+            command += ["--model", str(origin["path"])]
+        if origin.get("adapter"):
+            command += ["--adapter", str(origin["adapter"])]
+        done = subprocess.run(command, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+                              preexec_fn=lambda: os.nice(BACKGROUND_NICE))
+        if done.returncode:
+            warnings.warn(f"building the compiled decoding steps failed, decoding stays eager: {done.stderr[-500:]}")
+        return done.returncode == 0
 
     def quantized(self) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).

@@ -22,7 +22,7 @@ def test_a_draft_asks_for_this_movie_in_the_chosen_tone_and_fills_the_box(drafti
     request = fake_story.requests[-1]
     assert '"Forrest Gump"' in request.prompt and "negative review" in request.prompt
     assert "loved the score, the ending fell flat" in request.prompt and request.sampling.seed == 7
-    assert drafting.text_area(key="review_text").value == fake_story_text(drafting)
+    assert drafting.text_area[0].value == fake_story_text(drafting)
 
 
 def fake_story_text(app) -> str:
@@ -30,7 +30,7 @@ def fake_story_text(app) -> str:
 
 
 def test_a_submitted_draft_is_stored_and_shown_as_an_ai_draft(drafting, data_dir):
-    drafting.text_area(key="review_text").input(drafting.text_area(key="review_text").value + " Edited by me.")
+    drafting.text_area[0].input(drafting.text_area[0].value + " Edited by me.")
     next(b for b in drafting.button if b.label == "Submit review").click().run()
     assert not drafting.exception, drafting.exception
     stored = ReviewStore.open(data_dir).reviews_of(FORREST_GUMP)[-1]
@@ -40,7 +40,7 @@ def test_a_submitted_draft_is_stored_and_shown_as_an_ai_draft(drafting, data_dir
 
 def test_a_review_typed_after_a_draft_was_submitted_is_a_plain_web_review(drafting, data_dir):
     next(b for b in drafting.button if b.label == "Submit review").click().run()
-    drafting.text_area(key="review_text").input("My own words now: a wonderful, moving film.")
+    drafting.text_area[0].input("My own words now: a wonderful, moving film.")
     next(b for b in drafting.button if b.label == "Submit review").click().run()
     assert ReviewStore.open(data_dir).reviews_of(FORREST_GUMP)[-1].source == "web"
 
@@ -52,4 +52,4 @@ def test_a_draft_that_reads_against_the_tone_is_drafted_again_with_the_next_seed
     next(b for b in app.button if b.label == "Draft").click().run()
     assert not app.exception, app.exception
     assert [r.sampling.seed for r in fake_story.requests] == [7, 8, 9]
-    assert app.text_area(key="review_text").value == app.session_state["history"][-1]["text"].strip()
+    assert app.text_area[0].value == app.session_state["history"][-1]["text"].strip()

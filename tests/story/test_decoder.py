@@ -181,6 +181,7 @@ def test_a_step_compiled_in_the_background_takes_over_between_generations(tiny_m
         return steps[-1]
 
     monkeypatch.setattr(LlamaDecoder, "compiled_step", compiled_step)
+    monkeypatch.setattr(Generator, "_build_steps_elsewhere", lambda self: True)   # the child process's part
     running = GENERATION_TURNS.join("a visitor's generation")
     generator = Generator.load(tmp_path, adapter=None, precision="fp32", compiled=True, background=True)
     assert generator.decoding == "compiling"
@@ -195,6 +196,14 @@ def test_a_step_compiled_in_the_background_takes_over_between_generations(tiny_m
     assert generator.decoding == "compiled" and generator.model.step is steps[0]
     assert generator.run(Request("a dog", sampling=Sampling(temperature=0.0, max_new_tokens=3))).text() is not None
     assert len(GENERATION_TURNS) == 0
+
+
+def test_a_failed_background_build_leaves_eager_decoding_and_says_so(tiny_lean_generator, monkeypatch, tmp_path):
+    monkeypatch.setenv("REELPULSE_CACHE", str(tmp_path))   # nothing built there
+    monkeypatch.setattr(Generator, "_build_steps_elsewhere", lambda self: False)
+    step = tiny_lean_generator.model.step
+    tiny_lean_generator.compile_in_background().join(10)
+    assert tiny_lean_generator.decoding == "eager" and tiny_lean_generator.model.step is step
 
 
 def test_compile_wanted_reads_the_environment_over_the_default(monkeypatch):
