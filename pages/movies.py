@@ -18,7 +18,8 @@ year_range = span.slider("Year", *years, value=years)
 min_reviews = least.number_input("Min reviews", min_value=0, value=0, step=1)
 descending = order.toggle("Highest first", value=True)
 
-shown = filter_movies(table, query, genres, year_range, int(min_reviews), sort_by, descending)
+shown = filter_movies(table, query, genres, year_range if year_range != years else None,   # all: undated ones too
+                      int(min_reviews), sort_by, descending)
 st.caption(f"{len(shown):,} of {len(table):,} movies")
 st.dataframe(
     shown, hide_index=True, width="stretch",
