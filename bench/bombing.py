@@ -29,7 +29,7 @@ import ui.access
 from core.access import visitor_id, visitor_key
 from core.paths import ROOT
 from core.rating import PRIOR_WEIGHT, TOP, MICRO
-from core.store import ReviewStore, tally_reviews
+from core.store import ReviewStore
 from models.cpu import cpu_info
 
 ATTACKER = "203.0.113.66"
@@ -88,11 +88,8 @@ def one_vote_bound(store: ReviewStore, imdb_id: str) -> float:
 def attack_effect(store: ReviewStore, imdb_id: str) -> float:
     """How far the attacker's reviews alone moved the rating: the rating with them less the rating without."""
     attacker = visitor_id(ATTACKER, visitor_key(store.folder))
-    imported = store.movie(imdb_id).imported_votes()
-    without = tally_reviews(r for r in store.reviews_of(imdb_id) if r.visitor != attacker).get(imdb_id)
-    without_rating = (without or imported).with_imported(imported.imported, imported.imported_weight,
-                                                         imported.imported_weight_positive).rating
-    return store.tally(imdb_id).rating - without_rating
+    without = store.tally_of(imdb_id, (r for r in store.reviews_of(imdb_id) if r.visitor != attacker))
+    return store.tally(imdb_id).rating - without.rating
 
 
 def run(attempts: int, movie: str, seed: int) -> dict:

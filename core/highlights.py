@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from core.store import ReviewStore, tally_reviews
+from core.store import ReviewStore
 from core.views import movie_link, rated_from
 
 MIN_VOTES_TO_RANK = 10   # a movie rated from a handful of votes is not "top rated"
@@ -35,10 +35,7 @@ def movers(store: ReviewStore, since: datetime, n: int) -> pd.DataFrame:
     rows = []
     for imdb_id in recent:
         reviews = store.reviews_of(imdb_id)
-        imported = store.movie(imdb_id).imported_votes()
-        earlier = tally_reviews(r for r in reviews if r.created_at < since).get(imdb_id)
-        before = (earlier.with_imported(imported.imported, imported.imported_weight, imported.imported_weight_positive)
-                  if earlier else imported).rating
+        before = store.tally_of(imdb_id, (r for r in reviews if r.created_at < since)).rating
         after = store.tally(imdb_id).rating
         rows.append({"title": store.movies[imdb_id].title, "before": round(before, 2), "after": round(after, 2),
                      "change": round(after - before, 2), "reviews": sum(r.created_at >= since for r in reviews),

@@ -83,6 +83,7 @@ def decide(store: ReviewStore, decisions: Mapping[str, Decision], analyst: str) 
     unknown = set(decisions) - set(held)
     if unknown:
         raise ValueError(f"not held (decided already, or no such review): {', '.join(sorted(unknown))}")
+
     def decided(status: ReviewStatus):
         def change(stored: Review) -> Review:
             if stored.status not in WAITING:   # another analyst got there first

@@ -63,6 +63,10 @@ class RatingTally(BaseModel):
         return self.model_copy(update=dict(imported=imported, imported_weight=weight,
                                            imported_weight_positive=weight_positive))
 
+    def with_imported_of(self, other: RatingTally) -> RatingTally:
+        """This tally's logged votes beside `other`'s imported ones."""
+        return self.with_imported(other.imported, other.imported_weight, other.imported_weight_positive)
+
     @property
     def logged(self) -> RatingTally:
         """The part of the tally that comes from the review log alone."""

@@ -6,7 +6,8 @@
 Only facts and figures are written: no review text, no overviews. With a model, every
 imported review of a catalogued title is scored once, and the vote weights (core.rating) are summed
 per movie (imported_weight, imported_weight_positive): the imported votes its rating starts from.
-Scores are cached per model version in work/seed_scores/ (appended batch by batch), so an interrupted build resumes where it stopped.
+Scores are cached per model version in work/seed_scores/ (appended batch by batch), so an interrupted
+build resumes where it stopped.
 """
 from __future__ import annotations
 

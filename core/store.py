@@ -265,9 +265,15 @@ class ReviewStore:
 
     def tally(self, imdb_id: str) -> RatingTally:
         """The movie's votes: its imported ones (from the catalogue) plus the counted reviews in the log."""
-        imported = self.movies[imdb_id].imported_votes() if imdb_id in self.movies else RatingTally()
-        logged = self._tallies.get(imdb_id, RatingTally())
-        return logged.with_imported(imported.imported, imported.imported_weight, imported.imported_weight_positive)
+        return self._with_imported(imdb_id, self._tallies.get(imdb_id, RatingTally()))
+
+    def tally_of(self, imdb_id: str, reviews: Iterable[Review]) -> RatingTally:
+        """The tally the movie would have from these of its reviews alone (its imported votes included)."""
+        return self._with_imported(imdb_id, tally_reviews(reviews).get(imdb_id, RatingTally()))
+
+    def _with_imported(self, imdb_id: str, logged: RatingTally) -> RatingTally:
+        return logged.with_imported_of(self.movies[imdb_id].imported_votes() if imdb_id in self.movies
+                                       else RatingTally())
 
     def tallies(self) -> dict[str, RatingTally]:
         """tally() for every catalogue movie."""

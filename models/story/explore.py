@@ -68,7 +68,7 @@ def next_token_logits(generator, prompt: str, mode: str, screenplay_style: bool,
     answer already has) and the logits for the token after it."""
     text_in, _ = prompts.fit(generator.tokenizer, prompt, mode, generator.context // 2)
     ids = generator.tokenizer(text_in + continuation, return_tensors="pt", add_special_tokens=False).input_ids
-    model = generator.screenplay_model if generator.has_adapter and screenplay_style else generator.model
+    model = generator.model_for(screenplay_style)
     with torch.inference_mode():
         if hasattr(model, "new_cache"):   # the lean decoder
             logits = model(ids, cache=model.new_cache(ids.shape[1]), pos=0, last_only=True).logits[:, -1]

@@ -209,6 +209,7 @@ class Generator:
         self.decode_threads = decode_threads
         self.decoding = "eager"   # or "compiling" (in the background), or "compiled"
         self.info: dict = dict(name=name)   # what is loaded, for the page (set by load())
+        self.origin: dict = {}              # load()'s path, adapter and precision: what a child process rebuilds
         config = model.config
         self.context = min(MAX_CONTEXT, getattr(config, "max_position_embeddings", None)
                            or getattr(config, "n_positions", MAX_CONTEXT))
@@ -272,16 +273,22 @@ class Generator:
         """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
         compiled for `decode_threads` where set (a step called on another thread count decodes eagerly: call this
         again after changing it)."""
-        for model, step in self._compiled_steps():
-            model.step = step
-        self.decoding = "compiled"
+        self._install(self._compiled_steps())
+
+    def _decoders(self) -> list:
+        """The lean decoders among this generator's models (the ones with a compiled step)."""
+        return [model for model in (self.model, self.screenplay_model) if hasattr(model, "compiled_step")]
 
     def _compiled_steps(self) -> list:
         sample = self.tokenizer(CHECK_TEXT, return_tensors="pt").input_ids
         with intra_op_threads(self.decode_threads):
-            steps = [(model, model.compiled_step(sample)) for model in (self.model, self.screenplay_model)
-                     if hasattr(model, "compiled_step")]
+            steps = [(model, model.compiled_step(sample)) for model in self._decoders()]
         return [(model, step) for model, step in steps if step is not None]
+
+    def _install(self, steps: list) -> None:
+        for model, step in steps:
+            model.step = step
+        self.decoding = "compiled" if steps else "eager"
 
     def compile_in_background(self) -> threading.Thread:
         """Build the decoding steps in a child process at lower priority (`python -m models.story compile`: tracing
@@ -291,17 +298,14 @@ class Generator:
         def work() -> None:
             steps = []
             try:
-                built = all(model.step_package().exists() for model in (self.model, self.screenplay_model)
-                            if hasattr(model, "step_package"))
+                built = all(model.step_package().exists() for model in self._decoders())
                 if built or self._build_steps_elsewhere():
                     steps = self._compiled_steps()
             finally:   # a failure leaves eager decoding, and says so
                 turn = GENERATION_TURNS.join()
                 try:
                     GENERATION_TURNS.wait(turn)
-                    for model, step in steps:
-                        model.step = step
-                    self.decoding = "compiled" if steps else "eager"
+                    self._install(steps)
                 finally:
                     GENERATION_TURNS.leave(turn)
 
@@ -316,7 +320,7 @@ class Generator:
         import subprocess
         import sys
 
-        origin = getattr(self, "origin", {})
+        origin = self.origin
         command = [sys.executable, "-m", "models.story", "compile", "--precision", origin.get("precision", "int4")]
         if origin.get("path"):
             command += ["--model", str(origin["path"])]
@@ -337,6 +341,10 @@ class Generator:
         screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
         return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay, self.decode_threads)
 
+    def model_for(self, screenplay_style: bool):
+        """The model a request decodes with: the screenplay one (adapter merged) where asked for and present."""
+        return self.screenplay_model if self.has_adapter and screenplay_style else self.model
+
     def run(self, request: Request, on_wait: Callable[[int], None] | None = None, owner: str | None = None) -> Run:
         return Run(self, request, on_wait, owner)
 
@@ -345,7 +353,7 @@ class Generator:
         import torch
 
         torch.manual_seed(request.sampling.seed)
-        model = self.screenplay_model if self.has_adapter and request.screenplay_style else self.model
+        model = self.model_for(request.screenplay_style)
         criteria = ([clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
                     + ([trace] if trace else []))
         with intra_op_threads(), torch.inference_mode():   # DecodeThreads' setting is put back afterwards

@@ -54,3 +54,9 @@ def test_imported_votes_enter_the_rating_and_rebuild_keeps_them(store):
     assert after.rating < before.rating
     assert store.rebuild() == {}
     assert store.tally(FORREST_GUMP) == after
+
+
+def test_the_tally_of_some_reviews_carries_the_movies_imported_votes(store):
+    store.append(make_review(1, p_positive=0.05))
+    assert store.tally_of(FORREST_GUMP, []) == store.movie(FORREST_GUMP).imported_votes()
+    assert store.tally_of(FORREST_GUMP, store.reviews_of(FORREST_GUMP)) == store.tally(FORREST_GUMP)

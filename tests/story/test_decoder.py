@@ -286,3 +286,10 @@ def test_the_nucleus_of_a_batch_or_of_a_row_with_no_candidates_is_transformers_o
     assert torch.equal(NucleusWarper(TopPLogitsWarper(0.9))(ids[:1], nothing_left.clone()), nothing_left)
     batch = torch.randn(2, 300, generator=torch.Generator().manual_seed(1))
     assert torch.equal(NucleusWarper(TopPLogitsWarper(0.9))(ids, batch.clone()), TopPLogitsWarper(0.9)(ids, batch.clone()))
+
+
+def test_a_compile_that_builds_no_step_says_decoding_stays_eager(tiny_lean_generator, monkeypatch):
+    monkeypatch.setattr(LlamaDecoder, "compiled_step", lambda self, sample: None)
+    step = tiny_lean_generator.model.step
+    tiny_lean_generator.compile_decoding()
+    assert tiny_lean_generator.decoding == "eager" and tiny_lean_generator.model.step is step
