@@ -26,7 +26,7 @@ from unittest import mock
 from streamlit.testing.v1 import AppTest
 
 import ui.access
-from core.access import visitor_id, visitor_key
+from core.access import visitor_id
 from core.paths import ROOT
 from core.rating import PRIOR_WEIGHT, TOP, MICRO
 from core.store import ReviewStore
@@ -87,7 +87,7 @@ def one_vote_bound(store: ReviewStore, imdb_id: str) -> float:
 
 def attack_effect(store: ReviewStore, imdb_id: str) -> float:
     """How far the attacker's reviews alone moved the rating: the rating with them less the rating without."""
-    attacker = visitor_id(ATTACKER, visitor_key(store.folder))
+    attacker = visitor_id(ATTACKER, store.visitor_key())
     without = store.tally_of(imdb_id, (r for r in store.reviews_of(imdb_id) if r.visitor != attacker))
     return store.tally(imdb_id).rating - without.rating
 

@@ -56,17 +56,24 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(expected.encode(), stored.encode())
 
 
-def visitor_key(store_folder: Path) -> bytes:
-    """The deployment's key for visitor ids: $REELPULSE_VISITOR_KEY (replicas share it), else a random key
-    kept beside the store (created once, readable by the server's user only)."""
-    if configured := os.environ.get(VISITOR_KEY_ENV):
-        return configured.encode()
+def configured_visitor_key() -> bytes | None:
+    """$REELPULSE_VISITOR_KEY, the key replicas share when it is set (else each store keeps its own)."""
+    configured = os.environ.get(VISITOR_KEY_ENV)
+    return configured.encode() if configured else None
+
+
+def new_visitor_key() -> str:
+    return secrets.token_hex(32)
+
+
+def folder_visitor_key(store_folder: Path) -> bytes:
+    """A random key kept beside a store folder (created once, readable by the server's user only)."""
     path = store_folder / VISITOR_KEY_FILE
     if not path.exists():   # written whole, then linked in: a concurrent reader never sees half a key
         temp = path.with_name(f"{VISITOR_KEY_FILE}.{secrets.token_hex(4)}.tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_hex(32).encode())
+            f.write(new_visitor_key().encode())
             f.flush()
             os.fsync(f.fileno())
         try:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from core.import_sources import Row
 from core.schema import IMDB_ID_PATTERN, Review, now, validate_text
-from core.scoring import Progress, no_progress, score_batches
+from core.scoring import BATCH, Progress, no_progress, score_batches
 from core.store import ReviewStore
 from core.submission import Scorer
 
@@ -127,7 +127,7 @@ def check_row(row: Row, movies: MovieIndex, stamp: datetime) -> Checked:
 
 
 def import_reviews(store: ReviewStore, model: Scorer, rows: Iterable[Row], progress: Progress = no_progress,
-                   source: str = SOURCE) -> ImportSummary:
+                   source: str = SOURCE, batch: int = BATCH) -> ImportSummary:
     """Import `rows` into `store`; `progress` is called after each scored batch (raise there to cancel)."""
     started, stamp, summary = time.perf_counter(), now(), ImportSummary()
     movies = MovieIndex(store)
@@ -145,7 +145,7 @@ def import_reviews(store: ReviewStore, model: Scorer, rows: Iterable[Row], progr
             continue
         seen.add(checked.key)
         todo.append(checked)
-    results = score_batches(model, [c.text for c in todo], progress)
+    results = score_batches(model, [c.text for c in todo], progress, batch)
     reviews = [Review(review_id=f"imp-{c.key}", imdb_id=c.imdb_id, text=c.text, created_at=c.created_at,
                       source=source, label=result.label, p_positive=result.p_positive,
                       model_version=model.version, stars=c.stars) for c, result in zip(todo, results)]

@@ -12,18 +12,15 @@ Per-visitor limits are the page's (ui/access.py): they need to know who is askin
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from core.durable import append_durably
 from core.schema import Review, ReviewStatus, now
 from core.store import ReviewStore
 
-MODERATION_LOG = "moderation.jsonl"
 WORD = re.compile(r"[^\W_]+")
 
 
@@ -93,7 +90,6 @@ def decide(store: ReviewStore, decisions: Mapping[str, Decision], analyst: str) 
 
     count = store.replace_reviews({rid: decided(status) for rid, status in decisions.items()})
     at = now().isoformat()
-    lines = "".join(json.dumps(dict(at=at, analyst=analyst, review_id=rid, imdb_id=held[rid].imdb_id, status=status)) + "\n"
-                    for rid, status in decisions.items())
-    append_durably(store.folder / MODERATION_LOG, lines.encode())
+    store.record_decisions([dict(at=at, analyst=analyst, review_id=rid, imdb_id=held[rid].imdb_id, status=status)
+                            for rid, status in decisions.items()])
     return count

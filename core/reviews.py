@@ -5,14 +5,16 @@
     export --corrections              print the reviews their authors relabelled, as a labelled CSV
     rebuild                           recompute every rating from the log; report mismatches
     import FILE_OR_DIR [--limit N]    score and store a CSV (our IMDB form) or an aclImdb folder; print a summary
+        [--workers N | --scheduler tcp://HOST:8786]   score on N local processes, or on a Dask cluster (core.cluster)
     rescore                           score again what an older model scored; print what changed
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -22,9 +24,9 @@ from core.import_sources import open_rows
 from core.importer import import_reviews
 from core.rescore import rescore
 from core.schema import validate_text
-from core.scoring import Progress
+from core.scoring import BATCH, Progress
 from core.store import ReviewStore, StoreError
-from core.submission import ModelUnavailable, load_model, submit_review
+from core.submission import LOADER, ModelUnavailable, Scorer, load_model, submit_review
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -66,10 +68,23 @@ def tqdm_progress(bar: tqdm) -> Progress:
 def run_import(args: argparse.Namespace) -> int:
     store = ReviewStore.open()
     rows = list(tqdm(open_rows(args.source, limit=args.limit), desc="reading", unit=" rows", leave=False))
-    with tqdm(desc="scoring", unit=" reviews") as bar:
-        summary = import_reviews(store, load_model(), rows, tqdm_progress(bar), source=f"import:{args.source.name}")
-    print(json.dumps(summary.to_dict()))
+    with scorer_for(args) as (model, batch), tqdm(desc="scoring", unit=" reviews") as bar:
+        summary = import_reviews(store, model, rows, tqdm_progress(bar), source=f"import:{args.source.name}",
+                                 batch=batch)
+    print(json.dumps(summary.to_dict() | {"workers": args.workers, "scheduler": bool(args.scheduler)}))
     return 0
+
+
+@contextlib.contextmanager
+def scorer_for(args: argparse.Namespace) -> Iterator[tuple[Scorer, int]]:
+    """The model in this process, or spread over a Dask cluster; and how many texts to score at a time."""
+    if args.workers == 1 and not args.scheduler:
+        yield load_model(), BATCH
+        return
+    from core.cluster import cluster_scorer
+
+    with cluster_scorer(args.workers, args.scheduler, args.loader) as scorer:
+        yield scorer, scorer.batch
 
 
 def run_rescore(args: argparse.Namespace) -> int:
@@ -82,6 +97,13 @@ def run_rescore(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {"add": run_add, "export": run_export, "rebuild": run_rebuild,
                                 "import": run_import, "rescore": run_rescore}
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 def parser() -> argparse.ArgumentParser:
@@ -100,6 +122,11 @@ def parser() -> argparse.ArgumentParser:
     bulk = commands.add_parser("import", help="score and store many reviews (nothing is stored if cancelled)")
     bulk.add_argument("source", type=Path, metavar="FILE_OR_DIR")
     bulk.add_argument("--limit", type=int, metavar="N", help="read at most N rows")
+    spread = bulk.add_mutually_exclusive_group()
+    spread.add_argument("--workers", type=positive, default=1, metavar="N",
+                        help="score with N processes on this machine, each with its own model (a local Dask cluster)")
+    spread.add_argument("--scheduler", metavar="tcp://HOST:8786", help="score on an existing Dask cluster")
+    bulk.add_argument("--loader", default=LOADER, help=argparse.SUPPRESS)   # tests: a fake model's factory
     commands.add_parser("rescore", help="score again every review an older model version scored")
     return root
 

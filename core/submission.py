@@ -35,6 +35,9 @@ def model_unavailable(err: Exception) -> ModelUnavailable:
         f"Once models/sentiment/weights is complete (or ${MODEL_VARIABLE} names a model folder) reviews can be scored.")
 
 
+LOADER = "core.submission:load_model"   # load_model's import path, for processes that load their own (core.cluster)
+
+
 def load_model() -> Scorer:
     """The shipped sentiment model (or $REELPULSE_SENTIMENT_MODEL), or ModelUnavailable."""
     from models.sentiment import ArtifactError, SentimentModel

@@ -10,7 +10,7 @@ st.title("🎬 ReelPulse")
 st.caption("Movie reviews read by a sentiment model, and an AI studio for movie stories.")
 
 store = current_store()
-live = figures(str(store.folder), store.version)
+live = figures(store.location, store.version)
 movies, reviews, share, today = st.columns(4)
 movies.metric("Movies", f"{live.movies:,}")
 reviews.metric("Reviews", f"{live.reviews:,}")
@@ -28,7 +28,7 @@ with studio.container(border=True):
     st.write("Draft movie stories and scenes with a small language model.")
     st.page_link("pages/story_studio.py", label="Open the story studio", icon="✍️")
 
-now = home_highlights(str(store.folder), store.version)
+now = home_highlights(store.location, store.version)
 LINK = st.column_config.LinkColumn("Open", display_text="open ↗")
 top, movers = st.columns(2)
 with top:

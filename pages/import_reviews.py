@@ -10,7 +10,7 @@ from core.import_sources import ColumnMap, SourceError, csv_rows, guess_column, 
 from core.importer import import_reviews
 from core.moderation import decide, held_reviews
 from core.rescore import rescore
-from core.store import StoreError, UnknownMovie, without_paths
+from core.store import StoreError, UnknownMovie
 from core.submission import model_unavailable
 from models.sentiment import ArtifactError
 from ui.access import analyst_name, require_analyst
@@ -43,7 +43,7 @@ def run_safely(action, label: str):
     except (ArtifactError, FileNotFoundError) as err:
         st.error(str(model_unavailable(err)))
     except (SourceError, UnknownMovie, StoreError) as err:
-        st.error(f"Nothing was stored: {without_paths(err, store.folder)}")
+        st.error(f"Nothing was stored: {store.public_message(err)}")
     except OSError:   # its message names server paths
         st.error("Nothing was stored: the source or the store could not be read or written.")
     st.session_state.pop(RUNNING, None)   # not reached when a Cancel click (or Stop) interrupts the run
@@ -125,7 +125,7 @@ def decide_chosen(status: str) -> None:
     try:
         count = decide(store, {rid: status for rid in st.session_state.get("held_chosen", [])}, analyst_name())
     except (ValueError, StoreError) as err:
-        st.session_state[DECIDED] = ("error", f"Nothing was changed: {without_paths(err, store.folder)}")
+        st.session_state[DECIDED] = ("error", f"Nothing was changed: {store.public_message(err)}")
     else:
         st.session_state[DECIDED] = ("success", f"{count} review(s) {'released' if status == 'counted' else 'rejected'}.")
     st.session_state["held_chosen"] = []

@@ -1,4 +1,5 @@
 """Movie: poster, facts, rating history, reviews, and a form that scores and stores a new review."""
+import os
 import re
 
 import altair as alt
@@ -8,7 +9,7 @@ from core.posters import poster_svg
 from core.schema import IMDB_ID_PATTERN, MAX_TEXT, MIN_TEXT
 from core.corrections import CorrectionRefused, correct
 from core.drafts import DRAFT_SOURCE
-from core.store import StoreError, without_paths
+from core.store import StoreError
 from core.submission import model_unavailable, submit_review
 from core.views import newest_first, rated_from, rating_history
 from models.sentiment import ArtifactError
@@ -19,6 +20,7 @@ from ui.resources import current_store, sentiment_model
 from ui.reviews import WORD, show_badge
 
 PAGE_SIZE = 20
+LIVE_EVERY_S = float(os.environ.get("REELPULSE_LIVE_EVERY_S") or 0.5) or None   # 0: the rating is not live
 HELD_OUT = {"duplicate": "it repeats a recent review of this movie and is held out of the rating",
             "held": "this movie is getting an unusual burst of reviews: it waits for an analyst before it counts",
             "repeat": "a review of this movie from you (or your network) already counts this week: one voice each, "
@@ -57,7 +59,7 @@ def correct_mine(review_id: str, author_label: str) -> None:
     try:
         review, before, after = correct(store, review_id, author_label)
     except (CorrectionRefused, StoreError) as err:
-        st.session_state[OUTCOME] = ("warning", f"Nothing was changed: {without_paths(err, store.folder)}.")
+        st.session_state[OUTCOME] = ("warning", f"Nothing was changed: {store.public_message(err)}.")
     except OSError:   # anything else the disk refused (its message would name server paths)
         st.session_state[OUTCOME] = ("error", "Nothing was changed: the store could not be written. Try again later.")
     else:
@@ -83,13 +85,13 @@ def submit(imdb_id: str) -> None:
         return
     source = review_source(imdb_id)
     try:
-        submission = submit_review(store, sentiment_model(), imdb_id, text, source=source, visitor=visitor(store.folder))
+        submission = submit_review(store, sentiment_model(), imdb_id, text, source=source, visitor=visitor(store))
     except (ArtifactError, FileNotFoundError) as err:
         st.session_state[OUTCOME] = ("error", str(model_unavailable(err)))
     except ValueError as err:
         st.session_state[OUTCOME] = ("warning", f"Your review was not stored: {err}.")
     except StoreError as err:
-        st.session_state[OUTCOME] = ("error", f"Your review was not stored: {without_paths(err, store.folder)}. "
+        st.session_state[OUTCOME] = ("error", f"Your review was not stored: {store.public_message(err)}. "
                                                "Please try again later.")
     else:
         record_review(imdb_id)
@@ -129,6 +131,24 @@ elif outcome:
 
 reviews = store.reviews_of(movie.imdb_id)
 tally = store.tally(movie.imdb_id)
+
+
+@st.fragment(run_every=LIVE_EVERY_S)
+def live_figures(movie) -> None:
+    """The rating follows reviews other visitors store, on this server or on a replica beside it (one stat or one
+    query a run when nothing changed)."""
+    tally = current_store().tally(movie.imdb_id)
+    rating, count, stars, imported = st.columns(4)
+    rating.metric("Rating", f"{tally.rating:.2f} / 10", help=f"Rating {rated_from(tally)}.")
+    count.metric("Reviews here", f"{tally.counted:,}",
+                 help=f"{tally.held_out:,} more held out of the rating (duplicates, held or rejected)"
+                 if tally.held_out else None)
+    stars.metric("IMDb reviewer stars", "–" if movie.reviewer_stars is None else f"{movie.reviewer_stars:.1f}")
+    imported.metric("Imported IMDB reviews", f"{tally.imported:,}",
+                    help="Reviews from the IMDB dataset, scored by our model when the catalogue was built: "
+                         "they vote in the rating beside the reviews written here.")
+
+
 with top:
     st.title(movie.title)
     poster, facts = st.columns([1, 3])
@@ -136,15 +156,7 @@ with top:
     with facts:
         st.caption(f"{movie.year or 'Year unknown'} · {', '.join(movie.genres) or 'No genres listed'} · "
                    f"[IMDb {movie.imdb_id}](https://www.imdb.com/title/{movie.imdb_id}/)")
-        rating, count, stars, imported = st.columns(4)
-        rating.metric("Rating", f"{tally.rating:.2f} / 10", help=f"Rating {rated_from(tally)}.")
-        count.metric("Reviews here", f"{tally.counted:,}",
-                     help=f"{tally.held_out:,} more held out of the rating (duplicates, held or rejected)"
-                     if tally.held_out else None)
-        stars.metric("IMDb reviewer stars", "–" if movie.reviewer_stars is None else f"{movie.reviewer_stars:.1f}")
-        imported.metric("Imported IMDB reviews", f"{tally.imported:,}",
-                        help="Reviews from the IMDB dataset, scored by our model when the catalogue was built: "
-                             "they vote in the rating beside the reviews written here.")
+        live_figures(movie)
         history = rating_history(reviews, movie.imported_votes())
         if len(history):
             st.altair_chart(alt.Chart(history).mark_line(point=True, interpolate="step-after").encode(

@@ -6,7 +6,7 @@ from ui.resources import current_store, movies_table
 
 st.title("🎞️ Movies")
 store = current_store()
-table = movies_table(str(store.folder), store.version)
+table = movies_table(store.location, store.version)
 years = int(table["year"].min()), int(table["year"].max())
 
 search, genre, sort = st.columns([2, 2, 1])

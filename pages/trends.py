@@ -11,7 +11,7 @@ from ui.resources import current_store, trends_data
 
 st.title("📈 Trends")
 store = current_store()
-data = trends_data(str(store.folder), store.version)
+data = trends_data(store.location, store.version)
 if data.reviews.empty:
     st.info("No reviews stored yet.")
     st.stop()

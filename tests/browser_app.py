@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from core.paths import DATA_DIR_VARIABLE, STORE_URL_VARIABLE
+from core.store import is_database_url
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,13 +48,16 @@ def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90) 
 
 
 @contextlib.contextmanager
-def serving(store: Path, story: str = "fake") -> Iterator[str]:
-    """`streamlit run` of the app (fakes in place) on a free port over the store folder; yields its URL.
-    story="tiny": a tiny random Llama instead of the instant fake story generator (the explorer needs logits)."""
+def serving(store: Path | str, story: str = "fake") -> Iterator[str]:
+    """`streamlit run` of the app (fakes in place) on a free port over the store (a folder or a postgresql:// URL);
+    yields its URL. story="tiny": a tiny random Llama instead of the instant fake story generator (the explorer needs
+    logits)."""
     port = free_port()
+    where = ({STORE_URL_VARIABLE: str(store)} if is_database_url(str(store))
+             else {DATA_DIR_VARIABLE: str(store), STORE_URL_VARIABLE: ""})
     server = subprocess.Popen([sys.executable, "-m", "tests.browser_app", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env={**os.environ, "REELPULSE_DATA_DIR": str(store), TEST_STORY: story},
+                              cwd=ROOT, env={**os.environ, **where, TEST_STORY: story},
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -96,7 +101,7 @@ def main() -> int:
 
     for limits in (ui.access.SESSION_LIMITS, ui.access.ADDRESS_LIMITS):
         limits.update(per_movie=1_000_000, overall=1_000_000)
-    ui.access.visitor = lambda store_folder: None
+    ui.access.visitor = lambda store: None
     sentiment = FakeSentimentModel()
     story = tiny_story() if os.environ.get(TEST_STORY) == "tiny" else FakeGenerator()
     SentimentModel.load = classmethod(lambda cls, path=None: sentiment)

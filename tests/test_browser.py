@@ -46,6 +46,34 @@ def test_a_review_submitted_in_the_browser_moves_the_rating(movie_page):
     expect(page.get_by_text("A wonderful, moving film. Loved it.")).to_be_visible()
 
 
+def test_two_replicas_on_one_database_show_each_others_reviews_within_a_second(database_url):
+    """Two `streamlit run` servers on one PostgreSQL store: a review stored through one moves the rating that a page
+    already open on the other shows (its live rating fragment), within a second."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(database_url) as first, serving(database_url) as second, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            writer, watcher = browser.new_page(), browser.new_page()
+            ratings = []
+            for page, url in ((watcher, second), (writer, first)):
+                page.goto(f"{url}/movie?id={FORREST_GUMP}")
+                ratings.append(page.locator('[data-testid="stMetricValue"]', has_text="/ 10"))
+                expect(ratings[-1]).to_be_visible(timeout=60_000)
+            watched, written = ratings
+            before = watched.inner_text()
+            writer.get_by_role("textbox", name="Your review").fill("A wonderful, moving film. Loved it.")
+            writer.get_by_role("button", name="Submit review").click()
+            expect(writer.get_by_text("Your review is stored.")).to_be_visible(timeout=30_000)
+            stored = time.perf_counter()
+            expect(watched).not_to_have_text(before, timeout=10_000)
+            lag = time.perf_counter() - stored
+            print(f"stored on one replica → new rating on the other: {1000 * lag:.0f} ms")
+            assert watched.inner_text() == written.inner_text() and lag < 1.0
+        finally:
+            browser.close()
+
+
 def test_a_visitor_drafts_a_review_with_ai_submits_it_and_corrects_the_verdict(movie_page):
     from playwright.sync_api import expect
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from pathlib import Path
 
 import streamlit as st
 
-from core.access import PASSWORD_HASH_ENV, PASSWORD_HASH_SECRET, Gate, check_password, gate, visitor_id, visitor_key
+from core.access import PASSWORD_HASH_ENV, PASSWORD_HASH_SECRET, Gate, check_password, gate, visitor_id
 from core.limits import SlidingWindowLimit
+from core.store import ReviewStore, StoreError
 
 log = logging.getLogger(__name__)
 SIGNED_IN = "analyst_signed_in"
@@ -78,18 +78,23 @@ def _address() -> str | None:
 
 
 @st.cache_resource
-def _visitor_key(store_folder: str) -> bytes:
-    """The store's key; where it cannot be read or made (a read-only folder), one for this process's lifetime."""
+def _kept_visitor_key(location: str, _store: ReviewStore) -> bytes:
+    return _store.visitor_key()   # an error is not cached: the next review tries again
+
+
+def _visitor_key(store: ReviewStore) -> bytes:
+    """The store's key; while it cannot be read or made (a read-only folder, the database down), a random one, so
+    the review is still stored (its pseudonym then matches no other)."""
     try:
-        return visitor_key(Path(store_folder))
-    except OSError as err:
-        log.warning("visitor key unavailable (%s): using one for this process only", err)
+        return _kept_visitor_key(store.location, store)
+    except (OSError, StoreError) as err:
+        log.warning("visitor key unavailable (%s): this review gets a pseudonym of its own", err)
         return secrets.token_hex(32).encode()
 
 
-def visitor(store_folder: Path) -> str:
-    """This visitor's pseudonym in the store's review log (one counted voice per movie, core.moderation)."""
-    return visitor_id(client_key(), _visitor_key(str(store_folder)))
+def visitor(store: ReviewStore) -> str:
+    """This visitor's pseudonym in the store's reviews (one counted voice per movie, core.moderation)."""
+    return visitor_id(client_key(), _visitor_key(store))
 
 
 def client_key() -> str:

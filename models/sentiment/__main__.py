@@ -1,4 +1,4 @@
-"""python -m models.sentiment {train,evaluate,predict,baseline} — see README."""
+"""python -m models.sentiment {train,evaluate,finetune,companion,predict,baseline} — see README."""
 from __future__ import annotations
 
 import argparse
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     finetune.add_argument("--lr", type=float, default=1e-3)
     finetune.add_argument("--lowercase-share", type=float, default=0.3)
     finetune.add_argument("--limit", type=int, help="train on a seeded sample of N texts (a smoke run)")
+
+    companion = commands.add_parser("companion", help="fit the TF-IDF companion averaged with a model's verdicts, "
+                                    "its weight chosen on validation (see companion.py)")
+    companion.add_argument("--model", type=Path, required=True, help="a model folder without a companion (changed in place)")
+    companion.add_argument("--data", type=Path, required=True, help="folder with imdb/ and short_texts/")
 
     predict = commands.add_parser("predict", help="one JSON line per text")
     predict.add_argument("texts", nargs="+")
@@ -132,6 +137,14 @@ def run_finetune(args) -> int:
     return 0
 
 
+def run_companion(args) -> int:
+    from .companion import add_companion
+
+    card = add_companion(args.model, args.data)
+    print(json.dumps(dict(version=card["version"], **card["companion"])))
+    return 0
+
+
 def run_predict(args) -> int:
     from .model import SentimentModel
 
@@ -151,8 +164,8 @@ def run_baseline(args) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "evaluate": run_evaluate, "finetune": run_finetune, "predict": run_predict,
-            "baseline": run_baseline}
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "finetune": run_finetune, "companion": run_companion,
+            "predict": run_predict, "baseline": run_baseline}
 
 if __name__ == "__main__":
     sys.exit(main())

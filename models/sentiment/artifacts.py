@@ -13,6 +13,7 @@ RECIPE = "recipe.json"
 CARD_JSON = "card.json"
 CARD_MD = "MODEL_CARD.md"
 CHECKED_FILES = (WEIGHTS, TOKENIZER, VOCAB, RECIPE)
+OPTIONAL_FILES = ("tfidf.safetensors", "tfidf_terms.json")   # the TF-IDF companion (companion.py), where there is one
 
 
 class ArtifactError(RuntimeError):
@@ -41,7 +42,8 @@ def verify(folder: Path) -> dict:
     """Return the card after checking every listed file's sha256; raise ArtifactError otherwise."""
     card = read_card(folder)
     recorded = card.get("sha256", {})
-    for name in CHECKED_FILES:
+    present = [name for name in OPTIONAL_FILES if (folder / name).exists()]
+    for name in (*CHECKED_FILES, *present, *(set(recorded) & set(OPTIONAL_FILES) - set(present))):
         path = folder / name
         if name not in recorded:
             raise ArtifactError(f"{folder / CARD_JSON} records no checksum for {name}")
@@ -54,8 +56,9 @@ def verify(folder: Path) -> dict:
 
 def write_card(folder: Path, card: dict) -> dict:
     """Record checksums of the artifact files in card.json and render MODEL_CARD.md from it."""
-    card = dict(card, sha256={name: sha256(folder / name) for name in CHECKED_FILES},
-                bytes={name: (folder / name).stat().st_size for name in CHECKED_FILES})
+    names = [*CHECKED_FILES, *(name for name in OPTIONAL_FILES if (folder / name).exists())]
+    card = dict(card, sha256={name: sha256(folder / name) for name in names},
+                bytes={name: (folder / name).stat().st_size for name in names})
     save_card(folder, card)
     return card
 
@@ -68,7 +71,7 @@ def save_card(folder: Path, card: dict) -> None:
 
 def render_card(card: dict) -> str:
     lines = [f"# {card.get('name', 'Sentiment model')}", "", card.get("summary", ""), ""]
-    for section in ("data", "recipe", "training", "metrics"):
+    for section in ("data", "recipe", "training", "companion", "metrics"):
         if section in card:
             lines += [f"## {section.capitalize()}", "", "```json", json.dumps(card[section], indent=2), "```", ""]
     lines += ["## Files", "", "| file | bytes | sha256 |", "|---|---|---|"]

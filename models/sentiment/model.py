@@ -12,6 +12,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from ..cpu import CpuInfo, cpu_info
 from . import artifacts
+from .companion import Companion, blend
 from .config import Recipe
 from .lean import LeanClassifier, quantize_int8
 from .text import PAD, ReviewTokenizer, classifier_ids
@@ -71,7 +72,7 @@ class SentimentModel:
     keeps no state between calls."""
 
     def __init__(self, net: LeanClassifier, tokenizer: ReviewTokenizer, recipe: Recipe, card: dict,
-                 precision: str = DEFAULT_PRECISION):
+                 precision: str = DEFAULT_PRECISION, companion: Companion | None = None):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.precision = machine_precision() if precision == "auto" else precision
@@ -79,6 +80,7 @@ class SentimentModel:
         self.tokenizer = tokenizer
         self.recipe = recipe
         self.card = card
+        self.companion = companion   # a TF-IDF model whose P(pos) is averaged in (models/sentiment/companion.py)
 
     @property
     def version(self) -> str:
@@ -91,7 +93,8 @@ class SentimentModel:
         recipe = Recipe.from_dict(json.loads((folder / artifacts.RECIPE).read_text()))
         vocab = json.loads((folder / artifacts.VOCAB).read_text())
         tokenizer = ReviewTokenizer.from_files(folder / artifacts.TOKENIZER, vocab, recipe.prefix_space)
-        return cls(LeanClassifier(load_file(str(folder / artifacts.WEIGHTS))), tokenizer, recipe, card, precision)
+        return cls(LeanClassifier(load_file(str(folder / artifacts.WEIGHTS))), tokenizer, recipe, card, precision,
+                   Companion.load(folder))
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         ids = self.tokenizer.encode_batch([clip_chars(t) for t in texts])
@@ -113,5 +116,7 @@ class SentimentModel:
 
     def predict(self, texts: str | Sequence[str]) -> list[SentimentResult]:
         texts = validate_texts(texts)
-        return [SentimentResult("pos" if p >= 0.5 else "neg", round(p, 6))
-                for p in self.p_positive(self.encode(texts))]
+        p = self.p_positive(self.encode(texts))
+        if self.companion is not None:
+            p = blend(p, self.companion.p_positive(texts), self.companion.weight)
+        return [SentimentResult("pos" if x >= 0.5 else "neg", round(x, 6)) for x in p]

@@ -3,7 +3,13 @@ import pytest
 
 from core.corrections import CorrectionRefused, correct, corrections_frame
 from core.rating import RatingTally
-from tests.core.conftest import FORREST_GUMP, make_review
+from tests.core.conftest import FORREST_GUMP, contents, make_review
+
+
+@pytest.fixture
+def store(any_store):
+    """These tests run on both store backends."""
+    return any_store
 
 
 def test_a_correction_votes_with_the_authors_label_at_full_weight(store):
@@ -67,10 +73,10 @@ def test_a_rescore_keeps_a_correction_made_while_it_was_scoring(store):
 def test_a_change_that_refuses_writes_nothing(store):
     store.append(make_review(1, p_positive=0.7))
     correct(store, "test-1", "neg")
-    log = store.log_path.read_bytes()
+    held = contents(store)
     with pytest.raises(CorrectionRefused):
         store.replace_reviews({"test-1": correct_again})
-    assert store.log_path.read_bytes() == log
+    assert contents(store) == held
 
 
 def correct_again(stored):

@@ -1,6 +1,7 @@
 from core.schema import Review
 from core.seed_data import demo_reviews
-from core.store import LOG, ReviewStore
+from core.json_store import LOG
+from core.store import ReviewStore
 
 
 def test_a_missing_folder_is_created_from_the_seed(store, data_dir):
@@ -32,7 +33,8 @@ def test_reopening_keeps_what_was_stored(store):
 def test_a_catalogue_written_before_imported_votes_is_brought_up_to_date(store, data_dir):
     import json
 
-    from core.store import MOVIES, ReviewStore
+    from core.json_store import MOVIES
+    from core.store import ReviewStore
     from tests.core.conftest import FORREST_GUMP
 
     path = data_dir / MOVIES

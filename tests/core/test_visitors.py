@@ -1,15 +1,12 @@
 """Visitor pseudonyms: a keyed hash per address or session, the key made once and kept private."""
-from core.access import VISITOR_KEY_ENV, visitor_id, visitor_key
+from core.access import folder_visitor_key, visitor_id
 
 
-def test_the_visitor_key_is_made_once_private_and_kept(tmp_path, monkeypatch):
-    monkeypatch.delenv(VISITOR_KEY_ENV, raising=False)
-    key = visitor_key(tmp_path)
-    assert len(key) == 64 and visitor_key(tmp_path) == key
+def test_a_folder_visitor_key_is_made_once_private_and_kept(tmp_path, monkeypatch):
+    key = folder_visitor_key(tmp_path)
+    assert len(key) == 64 and folder_visitor_key(tmp_path) == key
     assert (tmp_path / ".visitor_key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == [".visitor_key"]
-    monkeypatch.setenv(VISITOR_KEY_ENV, "shared-by-replicas")
-    assert visitor_key(tmp_path) == b"shared-by-replicas"
 
 
 def test_a_visitor_id_is_stable_per_key_and_hides_the_address():

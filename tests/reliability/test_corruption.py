@@ -5,7 +5,8 @@ import pytest
 from core import reviews as cli
 from core.durable import BACKUPS
 from core.seed_data import load_movies
-from core.store import MAX_LINE, ReviewStore, StoreError
+from core.json_store import MAX_LINE
+from core.store import ReviewStore, StoreError
 from tests.core.conftest import FORREST_GUMP, make_review
 
 DAMAGE = {

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from core import reviews as cli
-from core import store as store_module
+from core import json_store as store_module
 from core.store import ReviewStore, StoreError
 from core.submission import submit_review
 from tests.core.conftest import FORREST_GUMP, make_review

@@ -6,7 +6,14 @@ from core.rescore import rescore
 from core.reviews import main
 from core.store import ReviewStore
 from models.sentiment import SentimentResult
+from tests.core.conftest import contents
 from tests.fakes.sentiment import FakeSentimentModel
+
+
+@pytest.fixture
+def store(any_store):
+    """These tests run on both store backends."""
+    return any_store
 
 
 class ContrarianModel(FakeSentimentModel):
@@ -28,7 +35,7 @@ def test_rescore_rewrites_every_older_score_and_reports_the_changes(store):
 
 
 def test_a_cancelled_rescore_changes_nothing(store):
-    log = store.log_path.read_bytes()
+    held = contents(store)
 
     def cancel(done, total):
         if done:
@@ -36,7 +43,7 @@ def test_a_cancelled_rescore_changes_nothing(store):
 
     with pytest.raises(KeyboardInterrupt):
         rescore(store, ContrarianModel(), cancel)
-    assert store.log_path.read_bytes() == log
+    assert contents(store) == held
 
 
 def test_the_cli_rescores(data_dir, fake_sentiment, capsys):
