@@ -3,8 +3,11 @@ import altair as alt
 import streamlit as st
 
 from core.views import movie_link
+from ui.navigation import through_navigation
 from ui.resources import current_store, figures, home_highlights
 from ui.reviews import show_badge
+
+through_navigation()
 
 st.title("🎬 ReelPulse")
 st.caption("Movie reviews read by a sentiment model, and an AI studio for movie stories.")

@@ -14,7 +14,10 @@ from core.store import StoreError, UnknownMovie
 from core.submission import model_unavailable
 from models.sentiment import ArtifactError
 from ui.access import analyst_name, require_analyst
+from ui.navigation import through_navigation
 from ui.resources import current_store, sentiment_model
+
+through_navigation()
 
 RUNNING = "import_running"   # set while an import or rescore runs: still set on the next run means it was cancelled
 

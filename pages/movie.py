@@ -16,8 +16,11 @@ from models.sentiment import ArtifactError
 from ui.access import SESSION_LIMITS, record_review, review_wait_s, visitor
 from ui.explain import show_explanation
 from ui.drafts import BOX, draft_panel, forget_draft, review_box_key, review_source
+from ui.navigation import through_navigation
 from ui.resources import current_store, sentiment_model
 from ui.reviews import WORD, show_badge
+
+through_navigation()
 
 PAGE_SIZE = 20
 LIVE_EVERY_S = float(os.environ.get("REELPULSE_LIVE_EVERY_S") or 0.5) or None   # 0: the rating is not live

@@ -2,7 +2,10 @@
 import streamlit as st
 
 from core.views import SORTS, all_genres, filter_movies
+from ui.navigation import through_navigation
 from ui.resources import current_store, movies_table
+
+through_navigation()
 
 st.title("🎞️ Movies")
 store = current_store()

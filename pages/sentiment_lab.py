@@ -3,7 +3,10 @@ import streamlit as st
 
 from core.corrections import corrections_frame
 from core.views import movie_link
+from ui.navigation import through_navigation
 from ui.resources import current_store, sentiment_model
+
+through_navigation()
 
 MIN_CHARS, MAX_CHARS = 5, 5_000
 

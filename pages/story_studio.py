@@ -5,7 +5,10 @@ import streamlit as st
 from models.story.generate import Request
 from models.story.prompts import MODES
 from ui import explore, story
+from ui.navigation import through_navigation
 from ui.resources import story_generator
+
+through_navigation()
 
 st.title("✍️ Story studio")
 st.caption("Draft stories, screenplay scenes and loglines with SmolLM2-135M-Instruct, running on this server's "

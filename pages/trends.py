@@ -7,7 +7,10 @@ import streamlit as st
 
 from core import trends
 from ui.explain import show_explanation
+from ui.navigation import through_navigation
 from ui.resources import current_store, trends_data
+
+through_navigation()
 
 st.title("📈 Trends")
 store = current_store()

@@ -31,6 +31,19 @@ def movie_page(tmp_path):
             browser.close()
 
 
+def test_after_a_shared_movie_link_opened_a_fresh_server_visitors_get_the_app_navigation(movie_page):
+    """The movie_page fixture's first request to its new server is the deep link (ui/navigation.py)."""
+    from playwright.sync_api import expect
+
+    page, _ = movie_page
+    visitor = page.context.browser.new_page()
+    visitor.goto(page.url)
+    expect(visitor.get_by_role("heading", name="Forrest Gump")).to_be_visible(timeout=60_000)
+    nav = visitor.get_by_test_id("stSidebarNav")
+    expect(nav).to_contain_text("Import & rescore", timeout=30_000)
+    assert "streamlit app" not in nav.inner_text()
+
+
 def test_a_review_submitted_in_the_browser_moves_the_rating(movie_page):
     from playwright.sync_api import expect
 
