@@ -31,7 +31,7 @@ from core import seed_data
 from core.access import folder_visitor_key
 from core.durable import append_durably, atomic_extend, atomic_write, keep_backup, remove_stale_temps, truncate_to
 from core.rating import RatingTally
-from core.store import Decide, ReviewStore, StoreError, StoreWriteError, tally_reviews
+from core.store import Decide, ReviewStore, StoreError, StoreWriteError, count_into, tally_reviews
 from core.schema import LogHeader, Movie, Review, Snapshot
 
 log = logging.getLogger(__name__)
@@ -183,9 +183,7 @@ class JsonStore(ReviewStore):
         self._fold(reviews, end)
 
     def _fold(self, reviews: list[Review], end: int) -> None:
-        for review in reviews:
-            logged = self._tallies.get(review.imdb_id, RatingTally())
-            self._tallies[review.imdb_id] = logged.add(*review.vote, review.counted)
+        count_into(self._tallies, reviews)
         if self._reviews is not None:
             self._index(reviews)
         self._offset = end

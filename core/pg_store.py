@@ -34,7 +34,7 @@ from core import seed_data
 from core.access import new_visitor_key
 from core.rating import RatingTally
 from core.schema import Movie, Review
-from core.store import Decide, ReviewStore, StoreError, StoreWriteError, tally_reviews
+from core.store import Decide, ReviewStore, StoreError, StoreWriteError, count_into, tally_reviews
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +237,8 @@ class PostgresStore(ReviewStore):
 
     def _fold(self, added: list[tuple[int, Review]]) -> None:
         """Our view of reviews committed after _last_seq, in seq order (ours or another process's)."""
+        count_into(self._tallies, (review for _, review in added))
         for seq, review in added:
-            self._tallies[review.imdb_id] = self._tallies.get(review.imdb_id, RatingTally()).add(*review.vote,
-                                                                                                  review.counted)
             if self._reviews is not None:
                 self._reviews.append(review)
                 self._by_movie.setdefault(review.imdb_id, []).append(review)
@@ -310,10 +309,8 @@ class PostgresStore(ReviewStore):
                 added = sorted((seq, by_id[rid]) for seq, rid in conn.execute(
                     insert(reviews).on_conflict_do_nothing(index_elements=[reviews.c.review_id])
                     .returning(reviews.c.seq, reviews.c.review_id), rows).all())
-                after = self._locked_tallies(conn, {review.imdb_id for _, review in added})
-                for _, review in added:
-                    after[review.imdb_id] = after.get(review.imdb_id, RatingTally()).add(*review.vote, review.counted)
-                self._put_tallies(conn, after)
+                held = self._locked_tallies(conn, {review.imdb_id for _, review in added})
+                self._put_tallies(conn, count_into(held, (review for _, review in added)))
             self._after_write(version, added)
             return len(added)
 

@@ -51,7 +51,11 @@ def public_message(err: Exception, location: str) -> str:
 
 
 def tally_reviews(reviews: Iterable[Review]) -> dict[str, RatingTally]:
-    tallies: dict[str, RatingTally] = {}
+    return count_into({}, reviews)
+
+
+def count_into(tallies: dict[str, RatingTally], reviews: Iterable[Review]) -> dict[str, RatingTally]:
+    """Add each review's vote to its movie's tally in `tallies` (changed in place, and returned)."""
     for review in reviews:
         tallies[review.imdb_id] = tallies.get(review.imdb_id, RatingTally()).add(*review.vote, review.counted)
     return tallies
