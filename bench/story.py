@@ -1,10 +1,18 @@
 """Story model speed on this machine's CPU: load time (cold = from the GGUF, warm = from the safetensors
-cache), time to first token and tokens/s for 200 new tokens (greedy and sampled), for the levers
+cache), time to first token and tokens/s for 200 new tokens (greedy and sampled; every run prefills its whole
+prompt), for the levers
 (fp32 or int4 weight-only, transformers' modules or the lean decoder, its step eager, compiled by torch.compile
 or ahead of time by AOTInductor, 1 vs 2 decoding threads; each variant's load time, compiling included; the
 variants' runs interleaved, so all of them are loaded at once: several GiB), plus the held-out perplexity cost
-of int4 for the plain and the screenplay model.
-llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed.
+of int4 for the plain and the screenplay model, and the default's first token for the page's example prompts
+(one per mode, in turn) with the prefill starting after the part of the prompt the last one shared, as in the
+app, and without.
+llama.cpp (llama-cpp-python) is compared on the same GGUF when it is installed, here or in a venv of its own
+named by LLAMA_CPP_SITE (its site-packages folder; the same Python version). Its source build takes ~15 min on
+2 cores, and it must never go into requirements.txt:
+
+    python3 -m venv ../llama-venv && ../llama-venv/bin/pip install llama-cpp-python
+    LLAMA_CPP_SITE=../llama-venv/lib/python3.11/site-packages python bench/story.py
 
     python bench/story.py [--tokens 200] [--repeats 2] [--json work/bench/story.json]
 """
@@ -16,6 +24,7 @@ import importlib.util
 import itertools
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -72,11 +81,12 @@ def torch_compiled() -> Generator:
     return generator
 
 
+DEFAULT = "int4, lean decoder + AOTInductor (default)"
 VARIANTS = {"fp32, lean decoder": lambda: Generator.load(precision="fp32", compiled=False),
             "int4, transformers (before)": transformers_int4,
             "int4, lean decoder": lambda: Generator.load(precision="int4", compiled=False),
             "int4, lean decoder + torch.compile (before)": torch_compiled,
-            "int4, lean decoder + AOTInductor (default)": lambda: Generator.load(precision="int4", compiled=True)}
+            DEFAULT: lambda: Generator.load(precision="int4", compiled=True)}
 
 
 def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats: int,
@@ -97,6 +107,7 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
             # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
             # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)
             model.generation_config.eos_token_id = None
+            model.reuse_prompts = False   # the same prompt every run: a full prefill each time, as llama.cpp's reset
     for round_ in range(repeats + 1):
         if llama is not None:
             llama_runs.append(llama(tokens))
@@ -122,6 +133,31 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
     return rows
 
 
+def page_first_tokens(generator: Generator, threads: int, rounds: int) -> list[dict]:
+    """Time to first token for the page's own example prompts (one per mode, in turn, so consecutive prompts
+    share only the chat template), with the decoder starting each prefill after the part the last prompt shared
+    (the app's way) and with a whole prefill each time."""
+    from models.story.prompts import MODES
+
+    generator.decode_threads = threads
+    ttfts: dict[bool, list[float]] = {True: [], False: []}
+    decoders = list(filter(None, (generator.model, generator.screenplay_model)))
+    for round_ in range(rounds + 1):
+        for reuse in (True, False):
+            for decoder in decoders:
+                decoder.reuse_prompts = reuse
+            for mode in MODES.values():
+                run = generator.run(Request(mode.example, "story", DECODING["greedy"].with_(max_new_tokens=2)))
+                run.text()
+                if round_:
+                    ttfts[reuse].append(run.result.ttft_ms)
+    for decoder in decoders:
+        decoder.reuse_prompts = True
+    return [dict(threads=threads, prefill="after the shared start (app)" if reuse else "whole prompt",
+                 ttft_ms_median=round(statistics.median(values), 1), ttft_ms_max=round(max(values), 1),
+                 prompts=len(values)) for reuse, values in ttfts.items()]
+
+
 def int4_perplexity(windows: int) -> dict:
     from models.story.evaluate import held_out_batches, perplexity
 
@@ -141,8 +177,16 @@ def int4_perplexity(windows: int) -> dict:
 _LLM = None   # the llama.cpp model, in llama_cpp_apart's process
 
 
+def _with_llama_site() -> None:
+    """Put the separate venv's site-packages (LLAMA_CPP_SITE) after ours on the import path."""
+    site = os.environ.get("LLAMA_CPP_SITE")
+    if site and site not in sys.path:
+        sys.path.append(site)
+
+
 def _llama_load(threads: int) -> None:
     global _LLM
+    _with_llama_site()
     from llama_cpp import Llama
 
     _LLM = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False)
@@ -167,6 +211,7 @@ def llama_cpp_apart(threads: int):
     Apart, since it shares libgomp with torch, and the helper threads torch's work left here would cut its
     threads' spin-wait short (see threads.on_own_thread); kept for the whole run, so speeds() can put one of its
     decodings in every round beside ours."""
+    _with_llama_site()
     if importlib.util.find_spec("llama_cpp") is None:
         yield None
         return
@@ -193,6 +238,8 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=16, help="held-out windows for the int4 perplexity check")
     parser.add_argument("--no-perplexity", action="store_true", help="skip the int4 perplexity check")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--page-rounds", type=int, default=2, help="rounds of the page prompts' first-token timing "
+                        "(the default variant; 0: skip)")
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -205,6 +252,10 @@ def main() -> None:
         generators[name] = on_own_thread(VARIANTS[name])
         report.setdefault("variant_load_s", {})[name] = round(time.perf_counter() - start, 1)
     for threads in args.threads:
+        if args.page_rounds and DEFAULT in generators:
+            for row in page_first_tokens(generators[DEFAULT], threads, args.page_rounds):
+                report.setdefault("page_first_token", []).append(row)
+                print(json.dumps(row), flush=True)
         with llama_cpp_apart(threads) as llama:
             for row in speeds(generators, threads, args.tokens, args.repeats, llama):
                 report["speed"].append(row)

@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     finetune.add_argument("--epochs", type=int, default=2)
     finetune.add_argument("--lr", type=float, default=1e-3)
     finetune.add_argument("--lowercase-share", type=float, default=0.3)
+    finetune.add_argument("--negation-flips", type=int, default=0, metavar="COPIES",
+                          help="add COPIES of each counterfactual negation flip of a training sentence (counterfactual.py)")
+    finetune.add_argument("--contrast-joins", type=int, default=0, metavar="N",
+                          help="add N joins of opposite-verdict training clauses ('..., but ...')")
+    finetune.add_argument("--imdb-reviews", type=int, metavar="N", help="a seeded sample of N IMDB train reviews")
     finetune.add_argument("--limit", type=int, help="train on a seeded sample of N texts (a smoke run)")
 
     companion = commands.add_parser("companion", help="fit the TF-IDF companion averaged with a model's verdicts, "
@@ -131,8 +136,9 @@ def run_ladder(args, model) -> int:
 def run_finetune(args) -> int:
     from .finetune import Mix, finetune
 
-    card = finetune(args.start, args.data, args.out, args.epochs, args.lr, Mix(lowercase_share=args.lowercase_share),
-                    args.limit)
+    mix = Mix(lowercase_share=args.lowercase_share, negation_flips=args.negation_flips,
+              contrast_joins=args.contrast_joins, imdb_reviews=args.imdb_reviews)
+    card = finetune(args.start, args.data, args.out, args.epochs, args.lr, mix, args.limit)
     print(json.dumps(dict(out=str(args.out), version=card["version"], **card["finetune"]["validation_after"])))
     return 0
 

@@ -86,9 +86,11 @@ def _typo(text: str, rng: random.Random) -> str:
 def build_suite(seed: int = 0) -> list[Case]:
     data = json.loads(ITEMS_PATH.read_text(encoding="utf-8"))
     lexicons, rng = data["lexicons"], random.Random(seed)
+    # A section added after the first release draws from its own generator, so every earlier case stays the same.
     cases = [Case(capability, "MFT", text, label)
              for capability, section in data["mft"].items()
-             for text, label in _labelled(section, lexicons, rng)]
+             for text, label in _labelled(section, lexicons,
+                                          random.Random(f"{seed}:{capability}") if section.get("own_draws") else rng)]
 
     clear = _labelled(data["clear_reviews"], lexicons, rng)
     emoji, phrases = data["emoji"], data["directional"]

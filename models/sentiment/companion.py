@@ -1,7 +1,9 @@
 """The bag-of-words companion the AWD-LSTM's verdict is averaged with: TF-IDF (uni+bigrams, sublinear tf) and a
 logistic regression, fitted on the IMDB train part and the short-text train files (never on a validation or test
 set). It reads idioms and misspellings the LSTM misses ("knocked it out of the park"), the LSTM reads order and
-contrast; the ladder measures what the average gives (README: ensembling).
+contrast; the ladder measures what the average gives (README: ensembling). Its share of the average is chosen on
+validation for texts of up to SHORT_WORDS words and for longer ones apart: on long reviews the bag of words adds
+most, on a short one it can undo what the LSTM read from the order of the words ("not bad", "…, but …").
 
     python -m models.sentiment companion --model DIR --data ../shared/datasets
 
@@ -24,7 +26,10 @@ from .text import clean
 
 ARRAYS, TERMS = "tfidf.safetensors", "tfidf_terms.json"
 NGRAMS = (1, 2)
-WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)   # the companion's share of the average, chosen on validation
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)   # the companion's share of the average, chosen on validation
+SHORT_WORDS = 40   # up to this many words a text gets the companion's short-text share (it reads order worse)
+VERSION_SUFFIX = "+tfidf"
+CHOSEN_ON = ("imdb_valid", "short_valid", "counterfactual_valid")   # the shares with the best mean accuracy win
 
 
 def lowered(text: str) -> str:
@@ -37,11 +42,17 @@ class Companion:
     idf: np.ndarray
     coef: np.ndarray
     intercept: float
-    weight: float            # its share of the averaged P(pos)
+    weight: float                      # its share of the averaged P(pos) for a text of over SHORT_WORDS words
+    short_weight: float | None = None  # its share for a shorter one (None: the same)
 
     def __post_init__(self):
+        self.short_weight = self.weight if self.short_weight is None else self.short_weight
         self._counts = CountVectorizer(vocabulary={t: i for i, t in enumerate(self.terms)}, ngram_range=NGRAMS,
                                        preprocessor=lowered)
+
+    def shares(self, texts: list[str]) -> np.ndarray:
+        """Its share of the average for each text, by the text's length."""
+        return np.where(np.array([len(t.split()) for t in texts]) <= SHORT_WORDS, self.short_weight, self.weight)
 
     def p_positive(self, texts: list[str]) -> np.ndarray:
         counts = self._counts.transform(texts).astype(np.float64)
@@ -61,7 +72,8 @@ class Companion:
     def save(self, folder: Path) -> None:
         save_file({"idf": self.idf.astype(np.float64), "coef": self.coef.astype(np.float64),
                    "intercept": np.array([self.intercept])}, str(folder / ARRAYS))
-        (folder / TERMS).write_text(json.dumps(dict(weight=self.weight, ngrams=list(NGRAMS), terms=self.terms)))
+        (folder / TERMS).write_text(json.dumps(dict(weight=self.weight, short_weight=self.short_weight,
+                                                    ngrams=list(NGRAMS), terms=self.terms)))
 
     @classmethod
     def load(cls, folder: Path) -> Companion | None:
@@ -69,11 +81,29 @@ class Companion:
         if not (folder / TERMS).is_file():
             return None
         spec, arrays = json.loads((folder / TERMS).read_text()), load_file(str(folder / ARRAYS))
-        return cls(spec["terms"], arrays["idf"], arrays["coef"], float(arrays["intercept"][0]), spec["weight"])
+        return cls(spec["terms"], arrays["idf"], arrays["coef"], float(arrays["intercept"][0]), spec["weight"],
+                   spec.get("short_weight"))
 
 
-def blend(p_lstm: list[float], p_companion: np.ndarray, weight: float) -> list[float]:
-    return [(1.0 - weight) * a + weight * float(b) for a, b in zip(p_lstm, p_companion)]
+def blend(p_lstm: list[float], p_companion: np.ndarray, shares: np.ndarray | float) -> list[float]:
+    return ((1.0 - shares) * np.asarray(p_lstm) + shares * p_companion).tolist()
+
+
+def _summary_sentence(weight: float, short_weight: float | None = None) -> str:
+    share = f"weight {weight}" if short_weight in (None, weight) else \
+        f"weight {weight}, {short_weight} for texts of up to {SHORT_WORDS} words"
+    return (f" Its P(pos) is averaged with a TF-IDF + logistic regression companion's ({share}), fitted on "
+            "the same IMDB train part and short texts.")
+
+
+def without_companion(card: dict) -> dict:
+    """A model card with what add_companion wrote into it taken out (for a model trained further from it)."""
+    card = dict(card)
+    if (companion := card.pop("companion", None)) is not None:
+        card["summary"] = card["summary"].replace(
+            _summary_sentence(companion["weight"], companion.get("short_weight")), "")
+        card["version"] = card["version"].removesuffix(VERSION_SUFFIX)
+    return card
 
 
 def add_companion(model_dir: Path, data: Path) -> dict:
@@ -83,7 +113,7 @@ def add_companion(model_dir: Path, data: Path) -> dict:
 
     from . import artifacts
     from .evaluate import read_labelled
-    from .finetune import Mix, imdb_split, read_short_texts
+    from .finetune import Mix, counterfactual_valid, imdb_split, read_short_texts
     from .model import SentimentModel
 
     model = SentimentModel.load(model_dir, precision="fp32")
@@ -98,19 +128,27 @@ def add_companion(model_dir: Path, data: Path) -> dict:
     seconds = round(time.time() - started)
     valid = {"imdb_valid": imdb.iloc[valid_idx], "short_valid": short_valid}
     valid["imdb_valid_lowercased"] = valid["imdb_valid"].assign(text=valid["imdb_valid"]["text"].str.lower())
-    accuracy: dict[str, dict[str, float]] = {}
-    for name, frame in valid.items():
-        texts, y = frame["text"].tolist(), frame["y"].to_numpy()
-        lstm, bag = model.p_positive(model.encode(texts)), companion.p_positive(texts)
-        for weight in (0.0, *WEIGHTS, 1.0):
-            accuracy.setdefault(str(weight), {})[name] = float(np.mean((np.array(blend(lstm, bag, weight)) >= 0.5) == y))
-    mean = {w: (a["imdb_valid"] + a["short_valid"]) / 2 for w, a in accuracy.items() if float(w) in WEIGHTS}
-    companion.weight = float(max(mean, key=mean.get))
+    if len(rewrites := counterfactual_valid(valid["imdb_valid"], short_valid, companion.p_positive, Mix())):
+        valid["counterfactual_valid"] = rewrites
+    scored = {name: (model.p_positive(model.encode(frame["text"].tolist())), companion.p_positive(frame["text"].tolist()),
+                     np.array([len(t.split()) <= SHORT_WORDS for t in frame["text"]]), frame["y"].to_numpy())
+              for name, frame in valid.items()}
+
+    def accuracy(long: float, short: float) -> dict[str, float]:
+        return {name: float(np.mean((np.array(blend(lstm, bag, np.where(is_short, short, long))) >= 0.5) == y))
+                for name, (lstm, bag, is_short, y) in scored.items()}
+
+    def mean(shares: tuple[float, float]) -> float:
+        return float(np.mean([a for name, a in accuracy(*shares).items() if name in CHOSEN_ON]))
+
+    companion.weight, companion.short_weight = max(((w, s) for w in WEIGHTS for s in WEIGHTS), key=mean)
     companion.save(model_dir)
     card = artifacts.read_card(model_dir)
-    card.update(version=f"{card['version']}+tfidf", started_from=card["version"],
-                summary=card["summary"] + f" Its P(pos) is averaged with a TF-IDF + logistic regression companion's "
-                        f"(weight {companion.weight}), fitted on the same IMDB train part and short texts.",
-                companion=dict(terms=len(companion.terms), weight=companion.weight, seconds=seconds,
-                               train_texts=len(train), validation=accuracy))
+    card.update(version=f"{card['version']}{VERSION_SUFFIX}", started_from=card["version"],
+                summary=card["summary"] + _summary_sentence(companion.weight, companion.short_weight),
+                companion=dict(terms=len(companion.terms), weight=companion.weight,
+                               short_weight=companion.short_weight, short_words=SHORT_WORDS, seconds=seconds,
+                               train_texts=len(train),
+                               validation={**{str(w): accuracy(w, w) for w in (*WEIGHTS, 1.0)},
+                                           "chosen": accuracy(companion.weight, companion.short_weight)}))
     return artifacts.write_card(model_dir, card)

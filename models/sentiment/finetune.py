@@ -1,20 +1,23 @@
 """Teach a trained classifier how people write short reviews, without forgetting long ones.
 
     python -m models.sentiment finetune --start DIR --data ../shared/datasets --out DIR [--epochs 2]
+        [--negation-flips COPIES] [--contrast-joins N] [--imdb-reviews N]
 
 The whole classifier trains on a mix of (1) the IMDB train reviews it learned from, (2) labelled short
 texts from other sources (../shared/datasets/short_texts, all but kotzias_imdb, which comes from the
 IMDB test split), (3) the first and last sentences of IMDB train reviews whose polarity a TF-IDF model
-fitted on the train part agrees with, and (4) a lowercased copy of a share of all of these (casing
-must not change a verdict). Validation: the same 5 % of IMDB train the recipe holds out, and 10 % of
-each short-text file; neither is trained on. Nothing here reads the IMDB test split.
+fitted on the train part agrees with, optionally (4) counterfactual rewrites of these and of other IMDB
+train sentences (counterfactual.py: negation flips, contrast joins), and (5) a lowercased copy of a share
+of all of these (casing must not change a verdict). Validation: the same 5 % of IMDB train the recipe
+holds out, 10 % of each short-text file, and the same rewrites made from those two; none is trained on.
+Nothing here reads the IMDB test split.
 """
 from __future__ import annotations
 
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +26,7 @@ import pandas as pd
 import torch
 
 from . import artifacts, network
+from .companion import without_companion
 from .config import Recipe
 from .evaluate import read_labelled, scores
 from .text import ReviewTokenizer, classifier_ids, clean
@@ -39,7 +43,13 @@ class Mix:
     crop_confidence: float = 0.75      # TF-IDF's P(label) a crop must reach to keep the review's label
     lowercase_share: float = 0.3
     airline_min_confidence: float = 0.6
+    contrast_joins: int = 0            # counterfactual.py: joins of opposite-verdict clauses ("…, but …")
+    negation_flips: int = 0            # counterfactual.py: copula negation added or removed, label flipped; copies each
+    imdb_reviews: int | None = None    # a seeded sample of the IMDB train reviews (a shorter epoch), or all
     seed: int = 42
+
+
+CONTRAST_SOURCES = ("kotzias_yelp", "kotzias_amazon", "blitzer_dvd", "imdb_train_crop")   # reviews, not tweets
 
 
 def imdb_split(n: int, recipe: Recipe) -> tuple[np.ndarray, np.ndarray]:
@@ -65,29 +75,65 @@ def read_short_texts(folder: Path, mix: Mix) -> tuple[pd.DataFrame, pd.DataFrame
     return pd.concat(train, ignore_index=True), pd.concat(valid, ignore_index=True)
 
 
-def sentence_crops(texts: list[str], labels: np.ndarray, mix: Mix) -> pd.DataFrame:
-    """First and last sentences of reviews, labelled with their review's label where TF-IDF (fitted on
-    these reviews) agrees with it confidently: a neutral or off-verdict sentence is dropped."""
-    from .baseline import tfidf_logreg
-
-    crops, ys = [], []
-    low, high = mix.crop_words
+def review_sentences(texts: list[str], labels: np.ndarray, words: tuple[int, int], ends_only: bool) -> pd.DataFrame:
+    """The sentences of `words` length of each review (only its first and last if ends_only), with its label."""
+    rows, ys = [], []
+    low, high = words
     for text, y in zip(texts, labels):
         sentences = [s for s in SENTENCE_END.split(clean(text)) if low <= len(s.split()) <= high]
-        for sentence in {*sentences[:1], *sentences[-1:]}:
-            crops.append(sentence)
+        for sentence in ({*sentences[:1], *sentences[-1:]} if ends_only else dict.fromkeys(sentences)):
+            rows.append(sentence)
             ys.append(int(y))
+    return pd.DataFrame(dict(text=rows, y=np.asarray(ys, dtype=int), source="imdb_train_sentence"))
+
+
+def fitted_polarity(texts: list[str], labels: np.ndarray):
+    """P(pos) of a TF-IDF model fitted on the given training texts."""
+    from .baseline import tfidf_logreg
+
     tfidf = tfidf_logreg(preprocessor=lambda t: clean(t).lower()).fit(texts, labels)
-    p = tfidf.predict_proba(crops)[:, 1]
-    ys = np.asarray(ys)
-    keep = np.where(ys == 1, p, 1 - p) >= mix.crop_confidence
-    return pd.DataFrame(dict(text=np.asarray(crops, dtype=object)[keep], y=ys[keep], source="imdb_train_crop"))
+    return lambda batch: tfidf.predict_proba(batch)[:, 1]
+
+
+def sentence_crops(texts: list[str], labels: np.ndarray, mix: Mix, polarity=None) -> pd.DataFrame:
+    """First and last sentences of reviews, labelled with their review's label where TF-IDF (fitted on
+    these reviews unless `polarity` is given) agrees with it confidently: a neutral or off-verdict sentence is
+    dropped."""
+    crops = review_sentences(texts, labels, mix.crop_words, ends_only=True)
+    p = (polarity or fitted_polarity(texts, labels))(crops["text"].tolist())
+    keep = np.where(crops["y"] == 1, p, 1 - p) >= mix.crop_confidence
+    return crops[keep].assign(source="imdb_train_crop").reset_index(drop=True)
+
+
+def with_counterfactuals(frame: pd.DataFrame, sentences: pd.DataFrame, polarity, mix: Mix) -> pd.DataFrame:
+    """The frame plus the counterfactual rewrites the mix asks for: negation flips of its rows and of the review
+    `sentences`, and contrast joins of its review-like rows."""
+    from .counterfactual import contrast_clauses, contrast_joins, negation_flips
+
+    parts = [frame]
+    if mix.negation_flips:
+        flips = negation_flips(pd.concat([frame, sentences], ignore_index=True), polarity, mix.seed)
+        parts += [flips.drop_duplicates("text")] * mix.negation_flips
+    if mix.contrast_joins:
+        clauses = contrast_clauses(frame[frame["source"].isin(CONTRAST_SOURCES)], polarity)
+        parts.append(contrast_joins(clauses, mix.contrast_joins, mix.seed))
+    return pd.concat(parts, ignore_index=True)
 
 
 def with_lowercase(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
     """The frame plus a lowercased copy of a seeded `share` of its rows."""
     picked = frame.sample(frac=share, random_state=seed)
     return pd.concat([frame, picked.assign(text=picked["text"].str.lower())], ignore_index=True)
+
+
+def counterfactual_valid(imdb_valid: pd.DataFrame, short_valid: pd.DataFrame, polarity, mix: Mix) -> pd.DataFrame:
+    """The same rewrites made from held-out text only: the short-text validation rows, the validation reviews'
+    sentences and their first and last ones (1,000 contrast joins)."""
+    texts, labels = imdb_valid["text"].tolist(), imdb_valid["y"].to_numpy()
+    frame = pd.concat([short_valid, sentence_crops(texts, labels, mix, polarity)], ignore_index=True)
+    rewrites = with_counterfactuals(frame, review_sentences(texts, labels, (3, 20), ends_only=False), polarity,
+                                    replace(mix, negation_flips=1, contrast_joins=1000))
+    return rewrites.iloc[len(frame):].reset_index(drop=True)
 
 
 def classifier_loaders(tokenizer: ReviewTokenizer, recipe: Recipe, train: pd.DataFrame, valid: pd.DataFrame):
@@ -127,18 +173,27 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
 
     set_seed(mix.seed, reproducible=True)
     base = SentimentModel.load(start, precision="fp32")
+    base.companion = None   # the LSTM alone is what trains; a companion is fitted to the result afterwards
     recipe, tokenizer = base.recipe, base.tokenizer
     imdb = read_labelled(data / "imdb" / "imdb_train.csv.xz")
     train_idx, valid_idx = imdb_split(len(imdb), recipe)
     imdb_train, imdb_valid = imdb.iloc[train_idx], imdb.iloc[valid_idx]
     short_train, short_valid = read_short_texts(data / "short_texts", mix)
-    crops = sentence_crops(imdb_train["text"].tolist(), imdb_train["y"].to_numpy(), mix)
-    parts = [imdb_train.assign(source="imdb_train"), short_train, crops]
-    train = with_lowercase(pd.concat(parts, ignore_index=True), mix.lowercase_share, mix.seed)
-    if limit:
-        train = train.sample(n=min(limit, len(train)), random_state=mix.seed)
+    texts, labels = imdb_train["text"].tolist(), imdb_train["y"].to_numpy()
+    crops = sentence_crops(texts, labels, mix)
+    reviews = imdb_train if mix.imdb_reviews is None else imdb_train.sample(n=min(mix.imdb_reviews, len(imdb_train)),
+                                                                              random_state=mix.seed)
+    train = pd.concat([reviews.assign(source="imdb_train"), short_train, crops], ignore_index=True)
     valid_frames = {"imdb_valid": imdb_valid, "imdb_valid_lowercased": imdb_valid.assign(text=imdb_valid["text"].str.lower()),
                     "short_valid": short_valid}
+    if mix.negation_flips or mix.contrast_joins:
+        both = pd.concat([imdb_train, short_train], ignore_index=True)
+        polarity = fitted_polarity(both["text"].tolist(), both["y"].to_numpy())
+        train = with_counterfactuals(train, review_sentences(texts, labels, (3, 20), ends_only=False), polarity, mix)
+        valid_frames["counterfactual_valid"] = counterfactual_valid(imdb_valid, short_valid, polarity, mix)
+    train = with_lowercase(train, mix.lowercase_share, mix.seed)
+    if limit:
+        train = train.sample(n=min(limit, len(train)), random_state=mix.seed)
     counts = train["source"].value_counts().to_dict()
     print(f"fine-tune mix: {len(train):,} texts {counts}; validation {({k: len(v) for k, v in valid_frames.items()})}",
           flush=True)
@@ -163,13 +218,17 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
         type(base.net)({k: v.float() for k, v in learn.model.state_dict().items()}), tokenizer, recipe, {}, "fp32"),
         valid_frames)
     print(f"after: {after}", flush=True)
-    card = artifacts.read_card(start)
+    card = without_companion(artifacts.read_card(start))
+    rewrites = ("" if not (mix.negation_flips or mix.contrast_joins) else
+                " plus counterfactual rewrites of them (counterfactual.py: negation added to or removed from a copula, "
+                "label flipped; opposite-verdict clauses joined by 'but', 'although', 'however', 'even though')")
     card.update(
-        version=f"awd-lstm-{recipe.name}-short-{time.strftime('%Y%m%d-%H%M')}",
+        version=f"awd-lstm-{recipe.name}-{'cf' if rewrites else 'short'}-{time.strftime('%Y%m%d-%H%M')}",
         summary=card["summary"] + (f" Then fine-tuned ({epochs} epochs, whole network) on IMDB train reviews plus "
                                    "labelled short texts (Yelp and Amazon sentences, Amazon DVD review titles and "
                                    "bodies, airline tweets, TweetEval tweets), first and last sentences of IMDB "
-                                   f"train reviews, and lowercased copies of {mix.lowercase_share:.0%} of all of them."),
+                                   f"train reviews{rewrites}, and lowercased copies of {mix.lowercase_share:.0%} of "
+                                   "all of them."),
         started_from=base.version,
         finetune=dict(epochs=epochs, lr=lr, mix=mix.__dict__, texts=len(train), sources=counts, seconds=seconds,
                       hardware=hardware(), validation_before=before, validation_after=after),

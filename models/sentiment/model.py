@@ -118,5 +118,5 @@ class SentimentModel:
         texts = validate_texts(texts)
         p = self.p_positive(self.encode(texts))
         if self.companion is not None:
-            p = blend(p, self.companion.p_positive(texts), self.companion.weight)
+            p = blend(p, self.companion.p_positive(texts), self.companion.shares(texts))
         return [SentimentResult("pos" if x >= 0.5 else "neg", round(x, 6)) for x in p]

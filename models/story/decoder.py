@@ -97,8 +97,11 @@ class Block(nn.Module):
             k, v = keys[:, :, :pos + steps], values[:, :, :pos + steps]
         if steps == 1:
             y = _one_query_attention(q, k, v)
-        else:   # several new tokens only ever come at position 0 (the prompt), where causal masking is exact
+        elif pos == 0:   # a whole prompt
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        else:   # the rest of a prompt whose start is cached: query i sees keys up to pos + i
+            causal = torch.ones(steps, pos + steps, dtype=torch.bool).tril(pos)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=causal, enable_gqa=True)
         x = x + self.o(y.transpose(1, 2).reshape(batch, steps, -1))
         gate, up = self.gate_up(self.mlp_norm(x)).chunk(2, dim=-1)
         return x + self.down(F.silu(gate) * up)
@@ -129,6 +132,8 @@ class LlamaDecoder(nn.Module):
         self.register_buffer("cos", cos[0].contiguous())
         self.register_buffer("signed_sin", torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1))
         self.step = self.forward   # what decodes one token after the prompt: see compile_decoding()
+        self.reuse_prompts = True   # start a prompt's prefill after the part it shares with the last prompt
+        self._last_prompt: tuple[torch.Tensor, list[tuple]] | None = None   # its ids, and their keys and values
 
     def compile_decoding(self, sample: torch.Tensor | None = None) -> bool:
         """Decode single tokens through compiled_step() from now on; False (eager decoding kept) where it failed."""
@@ -205,12 +210,13 @@ class LlamaDecoder(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 cache: list[tuple] | None = None, pos: int = 0, last_only: bool = False) -> SimpleNamespace:
-        """Logits for `input_ids` at positions pos…; a batch may be padded on the right only (`attention_mask`)."""
+        """Logits for `input_ids` at positions pos… (the keys and values of positions < pos in `cache`); a batch
+        may be padded on the right only (`attention_mask`), and only from position 0."""
         if attention_mask is not None and not torch.equal(attention_mask.cummin(-1).values, attention_mask):
             raise ValueError("LlamaDecoder takes right-padded batches only")
         steps = input_ids.shape[1]
-        if pos and steps > 1:
-            raise ValueError("several new tokens are taken at position 0 only (the prompt)")
+        if pos and (cache is None or attention_mask is not None):
+            raise ValueError("tokens after position 0 need the cache of the positions before them, and no padding")
         if pos + steps > self.context:
             raise ValueError(f"{pos + steps} positions exceed the decoder's context of {self.context}")
         x = self.embed(input_ids)
@@ -242,10 +248,14 @@ class LlamaDecoder(nn.Module):
         cache = self.new_cache(input_ids.shape[1] + max_new_tokens)
         if streamer is not None:
             streamer.put(input_ids)
-        ids, step, pos = input_ids, input_ids, 0
+        pos = self._reuse_prompt(input_ids, cache) if self.reuse_prompts else 0
+        # fresh strides: a compiled step takes one token laid out as generated ones are, not a slice of the prompt
+        ids, step = input_ids, input_ids[:, pos:].clone(memory_format=torch.contiguous_format)
         for _ in range(max_new_tokens):
-            forward = self.step if pos else self
+            forward = self.step if pos and step.shape[1] == 1 else self
             logits = forward(step, cache=cache, pos=pos, last_only=True).logits[:, -1].float()
+            if pos < input_ids.shape[1]:
+                self._keep_prompt(input_ids, cache)
             pos += step.shape[1]
             scores = processors(ids, logits)
             token = (torch.multinomial(F.softmax(scores, dim=-1), 1)[:, 0] if do_sample else scores.argmax(-1))
@@ -259,6 +269,25 @@ class LlamaDecoder(nn.Module):
         if streamer is not None:
             streamer.end()
         return ids
+
+
+    def _reuse_prompt(self, input_ids: torch.Tensor, cache: list[tuple]) -> int:
+        """Copy into `cache` the keys and values of the positions this prompt shares with the last one (all but its
+        last token at most: its logits are needed); how many. A chat template's system part is the same in every
+        prompt, so the prefill starts at the user's text."""
+        if self._last_prompt is None:
+            return 0
+        last_ids, kept = self._last_prompt
+        n = min(last_ids.shape[1], input_ids.shape[1] - 1)
+        differs = (last_ids[0, :n] != input_ids[0, :n]).nonzero()
+        shared = int(differs[0, 0]) if len(differs) else n
+        for (keys, values), (old_keys, old_values) in zip(cache, kept):
+            keys[:, :, :shared], values[:, :, :shared] = old_keys[:, :, :shared], old_values[:, :, :shared]
+        return shared
+
+    def _keep_prompt(self, input_ids: torch.Tensor, cache: list[tuple]) -> None:
+        n = input_ids.shape[1]
+        self._last_prompt = (input_ids.clone(), [(k[:, :, :n].clone(), v[:, :, :n].clone()) for k, v in cache])
 
 
 def _eos_ids(generation_config) -> set[int]:

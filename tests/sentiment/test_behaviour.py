@@ -6,7 +6,7 @@ from models.sentiment.behaviour import DIR_TOLERANCE, Case, build_suite, run_sui
 
 CAPABILITIES = {
     "one_line_verdicts": "MFT", "negation": "MFT", "contrast": "MFT", "sarcasm_irony": "MFT", "idioms": "MFT",
-    "intensifiers_hedges": "MFT", "comparisons": "MFT", "invariance_casing": "INV", "invariance_typos": "INV",
+    "intensifiers_hedges": "MFT", "comparisons": "MFT", "topic_vs_verdict": "MFT", "invariance_casing": "INV", "invariance_typos": "INV",
     "invariance_emoji": "INV", "invariance_names": "INV", "directional": "DIR",
 }
 

@@ -1,4 +1,5 @@
 """The TF-IDF companion: stored without pickle, scores as sklearn's pipeline does, blended into predict, checked."""
+import json
 import shutil
 
 import numpy as np
@@ -7,7 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from models.sentiment import ArtifactError, SentimentModel
-from models.sentiment.companion import ARRAYS, TERMS, Companion, add_companion, lowered
+from models.sentiment.companion import ARRAYS, SHORT_WORDS, TERMS, Companion, add_companion, lowered
 from tests.sentiment.test_finetune import write_short_texts
 from tests.sentiment.conftest import write_generated_imdb
 
@@ -41,13 +42,27 @@ def test_a_companion_is_fitted_weighted_on_validation_and_blended_into_predict(w
     folder, card = with_companion
     base, blended = SentimentModel.load(tiny_model_dir), SentimentModel.load(folder)
     assert card["version"] == base.version + "+tfidf" and blended.version == card["version"]
-    weight = blended.companion.weight
-    assert card["companion"]["weight"] == weight and str(weight) in card["companion"]["validation"]
-    texts = ["a wonderful superb film", "dull awful waste"]
+    companion = blended.companion
+    assert (card["companion"]["weight"], card["companion"]["short_weight"]) == (companion.weight, companion.short_weight)
+    assert str(companion.weight) in card["companion"]["validation"] and "chosen" in card["companion"]["validation"]
+    texts = ["a wonderful superb film", "dull awful waste", " ".join(["a dull awful waste of a film"] * 8)]
+    shares = [companion.short_weight, companion.short_weight, companion.weight]
     lstm = [r.p_positive for r in base.predict(texts)]
-    bag = blended.companion.p_positive(texts)
+    bag = companion.p_positive(texts)
     assert [r.p_positive for r in blended.predict(texts)] == \
-        pytest.approx([(1 - weight) * a + weight * b for a, b in zip(lstm, bag)], abs=1e-6)
+        pytest.approx([(1 - w) * a + w * b for w, a, b in zip(shares, lstm, bag)], abs=1e-6)
+
+
+def test_its_share_depends_on_the_length_of_the_text_and_older_files_keep_one_share(tmp_path):
+    companion = Companion.fit(TEXTS, LABELS, weight=0.6)
+    companion.short_weight = 0.1
+    assert companion.shares(["one two three", " ".join(["word"] * (SHORT_WORDS + 1))]).tolist() == [0.1, 0.6]
+    companion.save(tmp_path)
+    assert Companion.load(tmp_path).short_weight == 0.1
+    spec = json.loads((tmp_path / TERMS).read_text())
+    del spec["short_weight"]
+    (tmp_path / TERMS).write_text(json.dumps(spec))
+    assert Companion.load(tmp_path).shares(["one two three"]).tolist() == [0.6]
 
 
 @pytest.mark.parametrize("name", [ARRAYS, TERMS])

@@ -21,7 +21,8 @@ def write_short_texts(folder, n=60, seed=0):
             label = "pos" if i % 2 else "neg"
             words = POSITIVE_WORDS if label == "pos" else NEGATIVE_WORDS
             confidence = 0.4 if i % 10 == 0 else 1.0
-            rows.append(dict(text=f"{rng.choice(words)} {rng.choice(words)} film", label=label, source=name,
+            text = f"The film was {rng.choice(words)}." if i % 3 == 0 else f"{rng.choice(words)} {rng.choice(words)} film"
+            rows.append(dict(text=text, label=label, source=name,
                              extra=json.dumps(dict(confidence=confidence))))
         pd.DataFrame(rows).to_csv(folder / f"{name}.csv.gz", index=False)
     return folder
@@ -67,7 +68,8 @@ def finetuned(tiny_model_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("finetune")
     write_generated_imdb(root / "data" / "imdb", n_per_class=60)
     write_short_texts(root / "data" / "short_texts")
-    finetune(tiny_model_dir, root / "data", root / "out", epochs=1)
+    finetune(tiny_model_dir, root / "data", root / "out", epochs=1,
+             mix=Mix(negation_flips=1, contrast_joins=40, imdb_reviews=40))
     return root / "out"
 
 
@@ -75,7 +77,12 @@ def test_a_finetuned_model_is_a_complete_checked_folder_that_loads(finetuned, ti
     card = artifacts.verify(finetuned)
     started = artifacts.read_card(tiny_model_dir)
     assert card["started_from"] == started["version"] and card["version"] != started["version"]
-    assert set(card["finetune"]["sources"]) >= {"imdb_train", "kotzias_yelp", "airline_tweets"}
-    assert set(card["finetune"]["validation_after"]) == {"imdb_valid", "imdb_valid_lowercased", "short_valid"}
+    sources = card["finetune"]["sources"]
+    assert set(sources) >= {"imdb_train", "kotzias_yelp", "airline_tweets", "kotzias_yelp+negation",
+                            "blitzer_dvd+contrast"}
+    assert not any(s.startswith(("airline_tweets+contrast", "tweeteval+contrast")) for s in sources)   # reviews only
+    assert 40 <= sources["imdb_train"] <= 80 and "-cf-" in card["version"]   # 40 of 114, and lowercased copies
+    assert set(card["finetune"]["validation_after"]) == {"imdb_valid", "imdb_valid_lowercased", "short_valid",
+                                                         "counterfactual_valid"}
     assert (finetuned / artifacts.VOCAB).read_bytes() == (tiny_model_dir / artifacts.VOCAB).read_bytes()
     assert [r.label for r in SentimentModel.load(finetuned).predict(["great superb film", "awful dull film"])] == ["pos", "neg"]

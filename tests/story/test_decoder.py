@@ -293,3 +293,35 @@ def test_a_compile_that_builds_no_step_says_decoding_stays_eager(tiny_lean_gener
     step = tiny_lean_generator.model.step
     tiny_lean_generator.compile_decoding()
     assert tiny_lean_generator.decoding == "eager" and tiny_lean_generator.model.step is step
+
+
+def test_a_prompt_prefilled_after_a_cached_start_gives_the_logits_of_one_prefill(hf_and_lean):
+    _, lean = hf_and_lean
+    ids = torch.randint(3, 128, (1, 20), generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        whole = lean(ids).logits
+        cache = lean.new_cache(20)
+        lean(ids[:, :12], cache=cache, pos=0)
+        rest = lean(ids[:, 12:], cache=cache, pos=12).logits
+    assert torch.allclose(rest, whole[:, 12:], atol=1e-5)
+
+
+@pytest.mark.parametrize("settings", SETTINGS[:3])
+def test_a_prompt_sharing_the_last_ones_start_prefills_only_the_rest_and_decodes_the_same(settings):
+    lean = LlamaDecoder(tiny_llama(), context=96)
+    template, first, second = [5, 17, 42, 8, 99, 3], [61, 62, 63], [70, 71]
+    prefilled = []   # tokens run by each run's first forward pass
+    lean.register_forward_pre_hook(lambda module, args, kwargs: prefilled.append(args[0].shape[1]), with_kwargs=True)
+    lean.step = lean   # one-token steps through the hook too
+
+    def run(user: list[int], reuse: bool) -> tuple[list[int], int]:
+        lean.reuse_prompts = reuse
+        prefilled.clear()
+        torch.manual_seed(3)
+        return lean.generate(torch.tensor([template + user]), max_new_tokens=12, **settings)[0].tolist(), prefilled[0]
+
+    run(first, reuse=True)
+    reused, prefill = run(second, reuse=True)
+    assert prefill == len(second)   # the template's keys and values came from the first prompt
+    assert run(second, reuse=False) == (reused, len(template + second))
+    assert run(second, reuse=True) == (reused, 1)   # the same prompt again: only its last token runs
