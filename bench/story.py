@@ -146,8 +146,8 @@ def page_first_tokens(generator: Generator, threads: int, rounds: int) -> list[d
         for reuse in (True, False):
             for decoder in decoders:
                 decoder.reuse_prompts = reuse
-            for mode in MODES.values():
-                run = generator.run(Request(mode.example, "story", DECODING["greedy"].with_(max_new_tokens=2)))
+            for name, mode in MODES.items():
+                run = generator.run(Request(mode.example, name, DECODING["greedy"].with_(max_new_tokens=2)))
                 run.text()
                 if round_:
                     ttfts[reuse].append(run.result.ttft_ms)
