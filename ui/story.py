@@ -185,6 +185,7 @@ def model_panel(generator) -> None:
     with st.expander(f"About the model: {info['name']}"):
         facts = {"Parameters": f"{info['parameters'] / 1e6:.0f} M" if "parameters" in info else None,
                  "Weights": {"int4": "int4 (weight-only, 4-bit blocks)", "fp32": "fp32"}.get(info.get("precision")),
+                 "Prompt prefill": info.get("prefill") and f"{info['prefill']} products",
                  "Source": info.get("source"), "Decoder": info.get("decoder"),
                  "Decoding step": getattr(generator, "decoding", None),
                  "Screenplay adapter": "yes" if generator.has_adapter else "no"}

@@ -132,8 +132,11 @@ class LlamaDecoder(nn.Module):
         self.register_buffer("cos", cos[0].contiguous())
         self.register_buffer("signed_sin", torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1))
         self.step = self.forward   # what decodes one token after the prompt: see compile_decoding()
-        self.reuse_prompts = True   # start a prompt's prefill after the part it shares with the last prompt
-        self._last_prompt: tuple[torch.Tensor, list[tuple]] | None = None   # its ids, and their keys and values
+        self.reuse_prompts = True   # start a prompt's prefill after the part it shares with a kept prompt
+        # prompts whose keys and values are kept, as (ids, [(keys, values) per block]): the last one generated from,
+        # and the starts pinned by pin_prompt (a chat template's, one per mode), which stay
+        self._last_prompt: tuple[torch.Tensor, list[tuple]] | None = None
+        self._pinned_prompts: list[tuple[torch.Tensor, list[tuple]]] = []
 
     def compile_decoding(self, sample: torch.Tensor | None = None) -> bool:
         """Decode single tokens through compiled_step() from now on; False (eager decoding kept) where it failed."""
@@ -270,24 +273,44 @@ class LlamaDecoder(nn.Module):
             streamer.end()
         return ids
 
+    @torch.inference_mode()
+    def pin_prompt(self, input_ids: torch.Tensor) -> None:
+        """Prefill `input_ids` (1, n) now and keep its keys and values for good: a later prompt that starts with
+        them prefills only the rest, whatever ran in between (a mode's chat template, so a visitor switching
+        modes waits for their own text's prefill only)."""
+        if any(torch.equal(ids, input_ids) for ids, _ in self._pinned_prompts):
+            return
+        cache = self.new_cache(input_ids.shape[1])
+        self(input_ids, cache=cache, pos=0, last_only=True)
+        self._pinned_prompts.append(_kept(input_ids, cache))
 
     def _reuse_prompt(self, input_ids: torch.Tensor, cache: list[tuple]) -> int:
-        """Copy into `cache` the keys and values of the positions this prompt shares with the last one (all but its
-        last token at most: its logits are needed); how many. A chat template's system part is the same in every
-        prompt, so the prefill starts at the user's text."""
-        if self._last_prompt is None:
-            return 0
-        last_ids, kept = self._last_prompt
-        n = min(last_ids.shape[1], input_ids.shape[1] - 1)
-        differs = (last_ids[0, :n] != input_ids[0, :n]).nonzero()
-        shared = int(differs[0, 0]) if len(differs) else n
-        for (keys, values), (old_keys, old_values) in zip(cache, kept):
-            keys[:, :, :shared], values[:, :, :shared] = old_keys[:, :, :shared], old_values[:, :, :shared]
+        """Copy into `cache` the keys and values of the longest start this prompt shares with a kept prompt (all
+        but its last token at most: its logits are needed); how many positions. A chat template's system part is
+        the same in every prompt, so the prefill starts at the user's text at the latest."""
+        kept = [*self._pinned_prompts, *([self._last_prompt] if self._last_prompt else [])]
+        limit = input_ids.shape[1] - 1
+        shared, source = max(((_shared_start(ids, input_ids, limit), values) for ids, values in kept),
+                             key=lambda found: found[0], default=(0, None))
+        if shared:
+            for (keys, values), (old_keys, old_values) in zip(cache, source):
+                keys[:, :, :shared], values[:, :, :shared] = old_keys[:, :, :shared], old_values[:, :, :shared]
         return shared
 
     def _keep_prompt(self, input_ids: torch.Tensor, cache: list[tuple]) -> None:
-        n = input_ids.shape[1]
-        self._last_prompt = (input_ids.clone(), [(k[:, :, :n].clone(), v[:, :, :n].clone()) for k, v in cache])
+        self._last_prompt = _kept(input_ids, cache)
+
+
+def _kept(input_ids: torch.Tensor, cache: list[tuple]) -> tuple[torch.Tensor, list[tuple]]:
+    n = input_ids.shape[1]
+    return input_ids.clone(), [(k[:, :, :n].clone(), v[:, :, :n].clone()) for k, v in cache]
+
+
+def _shared_start(kept_ids: torch.Tensor, input_ids: torch.Tensor, limit: int) -> int:
+    """How many leading ids (at most `limit`) two (1, n) id tensors have in common."""
+    n = min(kept_ids.shape[1], limit)
+    differs = (kept_ids[0, :n] != input_ids[0, :n]).nonzero()
+    return int(differs[0, 0]) if len(differs) else n
 
 
 def _eos_ids(generation_config) -> set[int]:

