@@ -36,8 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.story.config import ADAPTER_DIR, RECIPES, SCRIPTS, Sampling  # noqa: E402
-from models.story.aot import CompiledStep  # noqa: E402
-from models.story.generate import Generator, Request  # noqa: E402
+from models.story.generate import Generator, Request, StepsByThreads  # noqa: E402
 from models.story.threads import on_own_thread  # noqa: E402
 from models.story.loader import converted_dir, load_base, merged_adapter  # noqa: E402
 from models.smollm2 import gguf_path  # noqa: E402
@@ -98,11 +97,12 @@ def speeds(generators: dict[str, Generator], threads: int, tokens: int, repeats:
     llama_runs = []
     for generator in generators.values():   # settings of theirs that these runs change
         generator.decode_threads = threads
-        if isinstance(getattr(generator.model, "step", None), CompiledStep):   # compiled for one thread count
+        compiled = isinstance(getattr(generator.model, "step", None), StepsByThreads)
+        if compiled and threads not in generator.model.step.threads:   # compiled for other thread counts
             on_own_thread(generator.compile_decoding)
-            for model in filter(None, (generator.model, generator.screenplay_model)):
-                if getattr(model.step, "threads", None) != threads:
-                    raise RuntimeError(f"no compiled step for {threads} thread(s): its rows would be eager")
+        for model in filter(None, (generator.model, generator.screenplay_model)) if compiled else ():
+            if threads not in model.step.threads:
+                raise RuntimeError(f"no compiled step for {threads} thread(s): its rows would be eager")
         for model in filter(None, (generator.model, generator.screenplay_model)):
             # no early end-of-text: decoding goes on past it (min_new_tokens would instead add a processor
             # that masks end-of-text every token, ~0.3 ms, which the app's decoding never pays)

@@ -17,10 +17,11 @@ SCRIPTS = ROOT.parent / "shared" / "datasets" / "scripts" / "imsdb_scripts.jsonl
 MAX_NEW_TOKENS = 1024                    # upper bound for any single generation
 MAX_CONTEXT = 2048                       # prompt + new tokens; longer prompts are trimmed from the left
 STREAM_TIMEOUT_S = 120.0                 # a stalled generation thread gives up after this long
-# intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them too
-# ($REELPULSE_STORY_DECODE_THREADS sets it). On these 2 cores int4 decoding with the lean decoder's compiled step
-# ran at ~48 tokens/s on two threads and ~34 on one when nothing else ran, but beside one busy core (another
-# process, or a browser on the same machine) two threads fell to ~13 while one held ~34 (docs/story_studio.md).
+# intra-op threads for decoding after the prompt's prefill (which uses them all); None: all of them while they keep
+# their pace, one while another process holds a core (generate.AdaptiveThreads; $REELPULSE_STORY_DECODE_THREADS
+# fixes a count). On these 2 cores int4 decoding with the lean decoder's compiled step ran at ~43 tokens/s on two
+# threads and ~28-31 on one when nothing else ran, but beside one busy core (another process, or a browser on the
+# same machine) two threads fell to ~12 while one held ~27 (bench/story_threads.py, docs/story_studio.md).
 DECODE_THREADS_ENV = "REELPULSE_STORY_DECODE_THREADS"
 DECODE_THREADS: int | None = int(os.environ.get(DECODE_THREADS_ENV) or 0) or None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import statistics
 import threading
 import time
 import warnings
@@ -110,6 +111,67 @@ class DecodeThreads:
         return torch.zeros((input_ids.shape[0],), dtype=torch.bool)
 
 
+class StepsByThreads:
+    """Called as LlamaDecoder.forward for one token after the prompt: the compiled step (aot.CompiledStep) made for
+    the intra-op thread count set now (AdaptiveThreads changes it between tokens), eager decoding where none was."""
+
+    def __init__(self, steps: dict, eager: Callable):
+        self.steps, self.eager = steps, eager
+        self.threads = tuple(sorted(steps))
+
+    def __call__(self, input_ids, cache: list[tuple], pos: int, last_only: bool = True):
+        import torch
+
+        step = self.steps.get(torch.get_num_threads(), self.eager)
+        return step(input_ids, cache=cache, pos=pos, last_only=last_only)
+
+
+class AdaptiveThreads:
+    """A stopping criterion that never stops: after the first token (the prompt's prefill, on every thread) it
+    decodes on the most threads `counts` has a compiled step for while they keep their pace, and on one thread once
+    they lose it. On 2 cores an OpenMP team of two waits at every barrier for a thread another process preempted:
+    decoding fell from ~48 to ~13 tokens/s beside one busy core, where one thread held ~34 (docs/story_studio.md).
+    A pace is the median of WINDOW steps; all threads lose theirs when it is SLOWER times their best, or slower than
+    one thread's best. On one thread, all threads are tried again every RETRY_EVERY steps. `paces` (the best pace
+    per count, seconds) is kept by the caller across generations."""
+    WINDOW = 4
+    SLOWER = 2.0        # beside a busy core two threads ran ~3.3x slower; idle, windows varied by up to ~1.5x
+    RETRY_EVERY = 128
+
+    def __init__(self, counts: tuple[int, ...], paces: dict[int, float]):
+        self.many, self.one, self.paces = max(counts), min(counts), paces
+        self.threads, self.last, self.steps, self.on_one = self.many, None, [], 0
+        self.used: dict[int, int] = {}   # steps decoded per thread count
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        now = time.perf_counter()
+        if self.last is None:
+            self._use(self.many)
+        else:
+            self.steps.append(now - self.last)
+            self.used[self.threads] = self.used.get(self.threads, 0) + 1
+        self.last = now
+        if len(self.steps) >= self.WINDOW:
+            self._judge(statistics.median(self.steps[-self.WINDOW:]))
+        return torch.zeros((input_ids.shape[0],), dtype=torch.bool)
+
+    def _judge(self, pace: float) -> None:
+        self.paces[self.threads] = min(pace, self.paces.get(self.threads, pace))
+        if self.threads == self.many:
+            if pace > self.SLOWER * self.paces[self.many] or pace > self.paces.get(self.one, float("inf")):
+                self._use(self.one)
+        elif len(self.steps) >= self.RETRY_EVERY:
+            self._use(self.many)
+
+    def _use(self, threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+        self.threads, self.steps = threads, []
+
+
 class Run:
     """One generation: iterate it for text pieces as they are decoded; `result` is set when it ends.
     While other generations are ahead of it, `on_wait(how many)` is called every half second; `owner` (a
@@ -207,6 +269,7 @@ class Generator:
                  decode_threads: int | None = DECODE_THREADS):
         self.model, self.tokenizer, self.name, self.screenplay_model = model, tokenizer, name, screenplay_model
         self.decode_threads = decode_threads
+        self.paces: dict[int, dict[int, float]] = {}   # per decoder: AdaptiveThreads' best pace per thread count
         self.decoding = "eager"   # or "compiling" (in the background), or "compiled"
         self.info: dict = dict(name=name)   # what is loaded, for the page (set by load())
         self.origin: dict = {}              # load()'s path, adapter and precision: what a child process rebuilds
@@ -287,20 +350,39 @@ class Generator:
                 model.pin_prompt(ids)
 
     def compile_decoding(self) -> None:
-        """Lean decoders decode through a compiled step from now on (decoder.LlamaDecoder.compile_decoding),
-        compiled for `decode_threads` where set (a step called on another thread count decodes eagerly: call this
-        again after changing it)."""
+        """Lean decoders decode through compiled steps from now on (decoder.LlamaDecoder.compile_decoding), one
+        for each of step_threads() (a step called on another thread count decodes eagerly: call this again after
+        changing `decode_threads`)."""
         self._install(self._compiled_steps())
 
     def _decoders(self) -> list:
         """The lean decoders among this generator's models (the ones with a compiled step)."""
         return [model for model in (self.model, self.screenplay_model) if hasattr(model, "compiled_step")]
 
+    def step_threads(self) -> tuple[int, ...]:
+        """The intra-op thread counts decoding steps are compiled for: `decode_threads` where set, else every
+        core's and one (AdaptiveThreads switches between them)."""
+        import torch
+
+        return (self.decode_threads,) if self.decode_threads else tuple(sorted({1, torch.get_num_threads()}))
+
+    def _step_packages(self) -> list:
+        packages = []
+        for threads in self.step_threads():
+            with intra_op_threads(threads):
+                packages += [model.step_package() for model in self._decoders()]
+        return packages
+
     def _compiled_steps(self) -> list:
         sample = self.tokenizer(CHECK_TEXT, return_tensors="pt").input_ids
-        with intra_op_threads(self.decode_threads):
-            steps = [(model, model.compiled_step(sample)) for model in self._decoders()]
-        return [(model, step) for model, step in steps if step is not None]
+        steps: dict = {}
+        for threads in self.step_threads():
+            with intra_op_threads(threads):
+                for model in self._decoders():
+                    step = model.compiled_step(sample)
+                    if step is not None:
+                        steps.setdefault(model, {})[threads] = step
+        return [(model, StepsByThreads(by_threads, model.forward)) for model, by_threads in steps.items()]
 
     def _install(self, steps: list) -> None:
         for model, step in steps:
@@ -315,7 +397,7 @@ class Generator:
         def work() -> None:
             steps = []
             try:
-                built = all(model.step_package().exists() for model in self._decoders())
+                built = all(package.exists() for package in self._step_packages())
                 if built or self._build_steps_elsewhere():
                     steps = self._compiled_steps()
             finally:   # a failure leaves eager decoding, and says so
@@ -376,8 +458,11 @@ class Generator:
 
         torch.manual_seed(request.sampling.seed)
         model = self.model_for(request.screenplay_style)
-        criteria = ([clock] + ([DecodeThreads(self.decode_threads)] if self.decode_threads else [])
-                    + ([trace] if trace else []))
+        counts = getattr(getattr(model, "step", None), "threads", ())
+        threads = (DecodeThreads(self.decode_threads) if self.decode_threads
+                   else AdaptiveThreads(counts, self.paces.setdefault(id(model), {}))
+                   if isinstance(counts, tuple) and len(counts) > 1 else None)
+        criteria = [clock] + ([threads] if threads else []) + ([trace] if trace else [])
         with intra_op_threads(), torch.inference_mode():   # DecodeThreads' setting is put back afterwards
             model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,
                            stopping_criteria=criteria)

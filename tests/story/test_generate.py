@@ -142,3 +142,69 @@ def test_prefill_uses_every_thread_decoding_the_generators_count_and_the_old_one
     on_own_thread(generator.run_generate, {}, {}, None, Clock(), Request("x"))
     assert spy.seen == [before, before + 1, before + 1]
     assert on_own_thread(torch.get_num_threads) == before
+
+
+def test_decoding_leaves_all_threads_for_one_while_another_process_holds_a_core(monkeypatch):
+    import torch
+
+    from models.story import generate
+    from models.story.generate import AdaptiveThreads
+    from models.story.threads import on_own_thread
+
+    many = 2
+    contended = {"now": False}
+    clock = {"now": 0.0}
+
+    def decode(chooser: AdaptiveThreads, steps: int) -> list[int]:
+        counts = []
+        for _ in range(steps):   # each step's time: two threads 20 ms idle, 70 beside a busy core; one thread 30 ms
+            threads = torch.get_num_threads()
+            clock["now"] += 0.030 if threads == 1 else 0.070 if contended["now"] else 0.020
+            counts.append(threads)
+            assert not chooser(torch.zeros((1, 3), dtype=torch.long), None).any()
+        return counts
+
+    def scenario() -> None:
+        paces: dict[int, float] = {}
+        chooser = AdaptiveThreads((1, many), paces)
+        assert set(decode(chooser, 40)) == {many}                    # idle: both threads all along
+        contended["now"] = True
+        counts = decode(chooser, 12)
+        assert counts[-1] == 1 and counts.count(many) <= 2 * AdaptiveThreads.WINDOW   # lost its pace: one thread
+        counts = decode(chooser, AdaptiveThreads.RETRY_EVERY + 2 * AdaptiveThreads.WINDOW + 2)
+        assert many in counts and counts[-1] == 1                    # tried both again, still slower: back to one
+        contended["now"] = False
+        counts = decode(chooser, AdaptiveThreads.RETRY_EVERY + 20)
+        assert counts[-1] == many and counts[-10:] == [many] * 10    # the other process is gone: both again
+        assert paces == {many: pytest.approx(0.020), 1: pytest.approx(0.030)}
+        later = AdaptiveThreads((1, many), paces)                    # the next generation starts from these paces
+        contended["now"] = True
+        decode(later, 1 + AdaptiveThreads.WINDOW)
+        assert later.threads == 1
+
+    monkeypatch.setattr(generate.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(torch, "get_num_threads", lambda: threads_now["n"])
+    threads_now = {"n": many}
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: threads_now.update(n=n))
+    on_own_thread(scenario)
+
+
+def test_a_generator_with_steps_for_two_thread_counts_decodes_adaptively(monkeypatch):
+    from types import SimpleNamespace
+
+    from models.story.generate import AdaptiveThreads, DecodeThreads
+    from tests.story.fake_generator import ThreadCountSpy
+
+    spy = ThreadCountSpy()
+    spy.step = SimpleNamespace(threads=(1, 2))
+    seen = []
+
+    def generate(stopping_criteria, **kwargs):
+        seen.append([type(c) for c in stopping_criteria])
+
+    monkeypatch.setattr(spy, "generate", generate)
+    generator = Generator(spy, SimpleNamespace(pad_token_id=0), "spy", decode_threads=None)
+    generator.run_generate({}, {}, None, Clock(), Request("x"))
+    generator.decode_threads = 1
+    generator.run_generate({}, {}, None, Clock(), Request("x"))
+    assert AdaptiveThreads in seen[0] and DecodeThreads not in seen[0] and DecodeThreads in seen[1]
