@@ -260,7 +260,9 @@ class LlamaDecoder(nn.Module):
             if pos < input_ids.shape[1]:
                 self._keep_prompt(input_ids, cache)
             pos += step.shape[1]
-            scores = processors(ids, logits)
+            scores = logits
+            for processor in processors:   # LogitsProcessorList's own call inspects every processor's signature
+                scores = processor(ids, scores)
             token = (torch.multinomial(F.softmax(scores, dim=-1), 1)[:, 0] if do_sample else scores.argmax(-1))
             ids = torch.cat([ids, token[:, None]], dim=-1)
             if streamer is not None:
