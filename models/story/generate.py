@@ -140,8 +140,7 @@ class AdaptiveThreads:
 
     def __init__(self, counts: tuple[int, ...], paces: dict[int, float]):
         self.many, self.one, self.paces = max(counts), min(counts), paces
-        self.threads, self.last, self.steps, self.on_one = self.many, None, [], 0
-        self.used: dict[int, int] = {}   # steps decoded per thread count
+        self.threads, self.last, self.steps = self.many, None, []
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
@@ -151,7 +150,6 @@ class AdaptiveThreads:
             self._use(self.many)
         else:
             self.steps.append(now - self.last)
-            self.used[self.threads] = self.used.get(self.threads, 0) + 1
         self.last = now
         if len(self.steps) >= self.WINDOW:
             self._judge(statistics.median(self.steps[-self.WINDOW:]))
@@ -366,22 +364,21 @@ class Generator:
 
         return (self.decode_threads,) if self.decode_threads else tuple(sorted({1, torch.get_num_threads()}))
 
-    def _step_packages(self) -> list:
-        packages = []
+    def _decoders_by_threads(self) -> Iterator[tuple[int, object]]:
+        """(thread count, lean decoder) for each of step_threads(), with torch's intra-op threads set to that count
+        while the pair is in hand (a step is compiled for, and its package named by, the count it is built on)."""
         for threads in self.step_threads():
             with intra_op_threads(threads):
-                packages += [model.step_package() for model in self._decoders()]
-        return packages
+                for model in self._decoders():
+                    yield threads, model
 
     def _compiled_steps(self) -> list:
         sample = self.tokenizer(CHECK_TEXT, return_tensors="pt").input_ids
         steps: dict = {}
-        for threads in self.step_threads():
-            with intra_op_threads(threads):
-                for model in self._decoders():
-                    step = model.compiled_step(sample)
-                    if step is not None:
-                        steps.setdefault(model, {})[threads] = step
+        for threads, model in self._decoders_by_threads():
+            step = model.compiled_step(sample)
+            if step is not None:
+                steps.setdefault(model, {})[threads] = step
         return [(model, StepsByThreads(by_threads, model.forward)) for model, by_threads in steps.items()]
 
     def _install(self, steps: list) -> None:
@@ -397,7 +394,7 @@ class Generator:
         def work() -> None:
             steps = []
             try:
-                built = all(package.exists() for package in self._step_packages())
+                built = all(model.step_package().exists() for _, model in self._decoders_by_threads())
                 if built or self._build_steps_elsewhere():
                     steps = self._compiled_steps()
             finally:   # a failure leaves eager decoding, and says so
@@ -458,10 +455,10 @@ class Generator:
 
         torch.manual_seed(request.sampling.seed)
         model = self.model_for(request.screenplay_style)
-        counts = getattr(getattr(model, "step", None), "threads", ())
+        step = getattr(model, "step", None)
         threads = (DecodeThreads(self.decode_threads) if self.decode_threads
-                   else AdaptiveThreads(counts, self.paces.setdefault(id(model), {}))
-                   if isinstance(counts, tuple) and len(counts) > 1 else None)
+                   else AdaptiveThreads(step.threads, self.paces.setdefault(id(model), {}))
+                   if isinstance(step, StepsByThreads) and len(step.threads) > 1 else None)
         criteria = [clock] + ([threads] if threads else []) + ([trace] if trace else [])
         with intra_op_threads(), torch.inference_mode():   # DecodeThreads' setting is put back afterwards
             model.generate(**inputs, **kwargs, streamer=streamer, pad_token_id=self.tokenizer.pad_token_id,

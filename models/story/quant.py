@@ -52,17 +52,18 @@ class Int4Linear(nn.Module):
         self.register_buffer("scales_zeros", torch.stack([scale.squeeze(-1).t(), zero.squeeze(-1).t()], -1)
                              .contiguous().to(DTYPE))
         self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().to(DTYPE))
-        sz = self.scales_zeros.float()   # the kernel's own (bf16) scales and zeros
-        self.dense = None if prefill_dtype is None else (
-            ((q.reshape(blocks.shape) - 8) * sz[..., 0].t()[..., None] + sz[..., 1].t()[..., None])
-            .reshape(self.out_features, self.in_features).to(prefill_dtype))
+        self.dense = None
+        if prefill_dtype is not None:
+            sz = self.scales_zeros.float()   # the kernel's own (bf16) scales and zeros
+            self.dense = (((q.reshape(blocks.shape) - 8) * sz[..., 0].t()[..., None] + sz[..., 1].t()[..., None])
+                          .reshape(self.out_features, self.in_features).to(prefill_dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.dense is not None and x[..., 0].numel() > 1:
-            y = F.linear(x.to(self.dense.dtype), self.dense).to(DTYPE)
-            return y if self.bias is None else y + self.bias
-        y = torch.ops.aten._weight_int4pack_mm_for_cpu(x.reshape(-1, self.in_features).to(DTYPE), self.packed,
-                                                      self.group, self.scales_zeros)
+        rows = x.reshape(-1, self.in_features)
+        if self.dense is not None and rows.shape[0] > 1:
+            y = F.linear(rows.to(self.dense.dtype), self.dense).to(DTYPE)
+        else:
+            y = torch.ops.aten._weight_int4pack_mm_for_cpu(rows.to(DTYPE), self.packed, self.group, self.scales_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 

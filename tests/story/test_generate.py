@@ -192,11 +192,11 @@ def test_decoding_leaves_all_threads_for_one_while_another_process_holds_a_core(
 def test_a_generator_with_steps_for_two_thread_counts_decodes_adaptively(monkeypatch):
     from types import SimpleNamespace
 
-    from models.story.generate import AdaptiveThreads, DecodeThreads
+    from models.story.generate import AdaptiveThreads, DecodeThreads, StepsByThreads
     from tests.story.fake_generator import ThreadCountSpy
 
     spy = ThreadCountSpy()
-    spy.step = SimpleNamespace(threads=(1, 2))
+    spy.step = StepsByThreads({1: None, 2: None}, eager=None)
     seen = []
 
     def generate(stopping_criteria, **kwargs):
