@@ -1,6 +1,6 @@
-"""Sentiment model figures: load time, single-review latency, batch throughput, peak memory, and
-accuracy beside the TF-IDF baseline, for fp32, bf16 and int8 inference side by side (fp32 is the baseline
-of the ratios).
+"""Sentiment model figures: load time, single-review latency (a ~250-word review and a one-line one), batch
+throughput, peak memory, and accuracy beside the TF-IDF baseline, for fp32, bf16 and int8 inference side by
+side (fp32 is the baseline of the ratios).
 
     python -m bench.sentiment [--model DIR] [--n-latency 200] [--n-batch 2000] [--baseline] [--levels]
 
@@ -8,7 +8,8 @@ of the ratios).
 through ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA), one table each, so an AVX-512 machine shows what
 an AVX2-only one does.
 
-Targets (2 cores): p50 <= 15 ms for one ~250-word review, >= 500 reviews/s batched.
+Targets (2 cores): p50 <= 15 ms for one ~250-word review, >= 500 reviews/s batched. A model with a short-text
+reader (models/sentiment/reader.py) spends most of a one-line review's time there: `p50 line` shows it.
 """
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ WRITTEN_REVIEW = (
     "with a detour to a desert town that adds nothing, and one chase is edited so fast you cannot tell "
     "who is where. Still, the final half hour is terrific: inventive, funny and surprisingly moving. "
 ) * 2  # ~220 words, written for this benchmark
+ONE_LINERS = [   # written for this benchmark
+    "Two hours I will never get back.", "Not one boring scene.", "The acting was not bad at all.",
+    "Loved every minute of it!", "I want my money back.", "Sat on the edge of my seat the whole time.",
+    "Dull, dull, dull.", "A gorgeous, heartfelt little film.",
+]
 
 
 def peak_rss_mib() -> float:
@@ -48,14 +54,20 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
 
-def measure(path: Path, precision: str, single: list[str], batch: list[str], sample) -> dict:
-    model = SentimentModel.load(path, precision=precision)
-    model.predict(single[:3])  # warm-up
+def timed_singly(model: SentimentModel, texts: list[str]) -> list[float]:
+    """Milliseconds each text takes alone."""
     latencies = []
-    for text in single:
+    for text in texts:
         t0 = time.perf_counter()
         model.predict([text])
         latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies
+
+
+def measure(path: Path, precision: str, single: list[str], batch: list[str], sample) -> dict:
+    model = SentimentModel.load(path, precision=precision)
+    model.predict(single[:3] + ONE_LINERS[:3])  # warm-up
+    latencies, line_latencies = timed_singly(model, single), timed_singly(model, ONE_LINERS * 5)
     t0 = time.perf_counter()
     model.predict(batch)
     throughput = len(batch) / (time.perf_counter() - t0)
@@ -64,7 +76,8 @@ def measure(path: Path, precision: str, single: list[str], batch: list[str], sam
         predictions = [int(r.label == "pos") for r in model.predict(sample["text"].tolist())]
         accuracy = scores(sample["y"].tolist(), predictions)["accuracy"]
     return dict(precision=precision, p50_ms=round(percentile(latencies, 50), 2),
-                p95_ms=round(percentile(latencies, 95), 2), reviews_per_s=round(throughput, 1),
+                p95_ms=round(percentile(latencies, 95), 2), p50_line_ms=round(percentile(line_latencies, 50), 2),
+                reviews_per_s=round(throughput, 1),
                 accuracy_1000=accuracy)
 
 
@@ -150,9 +163,9 @@ def main() -> None:
         single, batch = [WRITTEN_REVIEW] * args.n_latency, [WRITTEN_REVIEW] * args.n_batch
 
     rows = [measure(args.model, precision, single, batch, sample) for precision in ("fp32", "bf16", "int8")]
-    print(f"{'precision':<10}{'p50 ms':>8}{'p95 ms':>8}{'reviews/s':>11}{'acc@1000':>10}")
+    print(f"{'precision':<10}{'p50 ms':>8}{'p95 ms':>8}{'p50 line':>10}{'reviews/s':>11}{'acc@1000':>10}")
     for row in rows:
-        print(f"{row['precision']:<10}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['reviews_per_s']:>11}"
+        print(f"{row['precision']:<10}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p50_line_ms']:>10}{row['reviews_per_s']:>11}"
               f"{row['accuracy_1000'] or '-':>10}")
     for row in rows[1:]:
         print(f"{row['precision']}/fp32: throughput x{row['reviews_per_s'] / rows[0]['reviews_per_s']:.2f}, "

@@ -11,7 +11,8 @@ through_navigation()
 MIN_CHARS, MAX_CHARS = 5, 5_000
 
 st.title("🧪 Sentiment lab")
-st.caption("Type a review and see what ReelPulse's AWD-LSTM classifier makes of it. Nothing is stored here.")
+st.caption("Type a review and see what ReelPulse's sentiment model makes of it: an AWD-LSTM averaged with a TF-IDF "
+           "model and, for texts of up to 40 words, a SmolLM2 reader. Nothing is stored here.")
 
 with st.form("lab"):
     text = st.text_area("Review", height=160, max_chars=MAX_CHARS,

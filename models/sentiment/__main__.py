@@ -1,4 +1,4 @@
-"""python -m models.sentiment {train,evaluate,finetune,companion,predict,baseline} — see README."""
+"""python -m models.sentiment {train,evaluate,finetune,companion,reader,predict,baseline} — see README."""
 from __future__ import annotations
 
 import argparse
@@ -59,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
                                     "its weight chosen on validation (see companion.py)")
     companion.add_argument("--model", type=Path, required=True, help="a model folder without a companion (changed in place)")
     companion.add_argument("--data", type=Path, required=True, help="folder with imdb/ and short_texts/")
+
+    reader = commands.add_parser("reader", help="train the SmolLM2 short-text reader, resumably (see reader_train.py)")
+    reader.add_argument("--data", type=Path, required=True, help="folder with imdb/ and short_texts/")
+    reader.add_argument("--out", type=Path, required=True, help="checkpoints, then reader.safetensors and its card")
+    reader.add_argument("--minutes", type=float, help="stop after this many minutes with a checkpoint")
+    reader.add_argument("--resume", action="store_true", help="go on from the checkpoint in --out")
+    reader.add_argument("--limit", type=int, help="train on a seeded sample of N texts (a smoke run)")
+    reader.add_argument("--into", type=Path, metavar="MODEL_DIR", help="once trained, put the reader into this model "
+                        "folder (changed in place) with its share chosen on validation")
 
     predict = commands.add_parser("predict", help="one JSON line per text")
     predict.add_argument("texts", nargs="+")
@@ -151,6 +160,17 @@ def run_companion(args) -> int:
     return 0
 
 
+def run_reader(args) -> int:
+    from .reader_train import add_reader, train_reader
+
+    card = train_reader(args.data, args.out, args.minutes, args.resume, limit=args.limit)
+    print(json.dumps(dict(out=str(args.out), done=card is not None, **(card or {}).get("validation", {}))))
+    if card is not None and args.into:
+        model_card = add_reader(args.into, args.out, args.data)
+        print(json.dumps(dict(version=model_card["version"], share=model_card["reader"]["share"])))
+    return 0
+
+
 def run_predict(args) -> int:
     from .model import SentimentModel
 
@@ -171,7 +191,7 @@ def run_baseline(args) -> int:
 
 
 COMMANDS = {"train": run_train, "evaluate": run_evaluate, "finetune": run_finetune, "companion": run_companion,
-            "predict": run_predict, "baseline": run_baseline}
+            "reader": run_reader, "predict": run_predict, "baseline": run_baseline}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,7 +13,8 @@ RECIPE = "recipe.json"
 CARD_JSON = "card.json"
 CARD_MD = "MODEL_CARD.md"
 CHECKED_FILES = (WEIGHTS, TOKENIZER, VOCAB, RECIPE)
-OPTIONAL_FILES = ("tfidf.safetensors", "tfidf_terms.json")   # the TF-IDF companion (companion.py), where there is one
+OPTIONAL_FILES = ("tfidf.safetensors", "tfidf_terms.json",   # the TF-IDF companion (companion.py), where there is one
+                  "reader.safetensors", "reader.json")        # the short-text reader (reader.py), where there is one
 
 
 class ArtifactError(RuntimeError):
@@ -71,7 +72,7 @@ def save_card(folder: Path, card: dict) -> None:
 
 def render_card(card: dict) -> str:
     lines = [f"# {card.get('name', 'Sentiment model')}", "", card.get("summary", ""), ""]
-    for section in ("data", "recipe", "training", "companion", "metrics"):
+    for section in ("data", "recipe", "training", "companion", "reader", "metrics"):
         if section in card:
             lines += [f"## {section.capitalize()}", "", "```json", json.dumps(card[section], indent=2), "```", ""]
     lines += ["## Files", "", "| file | bytes | sha256 |", "|---|---|---|"]

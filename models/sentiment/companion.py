@@ -32,6 +32,11 @@ VERSION_SUFFIX = "+tfidf"
 CHOSEN_ON = ("imdb_valid", "short_valid", "counterfactual_valid")   # the shares with the best mean accuracy win
 
 
+def is_short(texts: list[str]) -> np.ndarray:
+    """Which texts have at most SHORT_WORDS words."""
+    return np.array([len(t.split()) <= SHORT_WORDS for t in texts], dtype=bool)
+
+
 def lowered(text: str) -> str:
     return clean(text).lower()
 
@@ -52,7 +57,7 @@ class Companion:
 
     def shares(self, texts: list[str]) -> np.ndarray:
         """Its share of the average for each text, by the text's length."""
-        return np.where(np.array([len(t.split()) for t in texts]) <= SHORT_WORDS, self.short_weight, self.weight)
+        return np.where(is_short(texts), self.short_weight, self.weight)
 
     def p_positive(self, texts: list[str]) -> np.ndarray:
         counts = self._counts.transform(texts).astype(np.float64)
@@ -131,12 +136,12 @@ def add_companion(model_dir: Path, data: Path) -> dict:
     if len(rewrites := counterfactual_valid(valid["imdb_valid"], short_valid, companion.p_positive, Mix())):
         valid["counterfactual_valid"] = rewrites
     scored = {name: (model.p_positive(model.encode(frame["text"].tolist())), companion.p_positive(frame["text"].tolist()),
-                     np.array([len(t.split()) <= SHORT_WORDS for t in frame["text"]]), frame["y"].to_numpy())
+                     is_short(frame["text"].tolist()), frame["y"].to_numpy())
               for name, frame in valid.items()}
 
     def accuracy(long: float, short: float) -> dict[str, float]:
-        return {name: float(np.mean((np.array(blend(lstm, bag, np.where(is_short, short, long))) >= 0.5) == y))
-                for name, (lstm, bag, is_short, y) in scored.items()}
+        return {name: float(np.mean((np.array(blend(lstm, bag, np.where(short_rows, short, long))) >= 0.5) == y))
+                for name, (lstm, bag, short_rows, y) in scored.items()}
 
     def mean(shares: tuple[float, float]) -> float:
         return float(np.mean([a for name, a in accuracy(*shares).items() if name in CHOSEN_ON]))

@@ -27,6 +27,7 @@ import torch
 
 from . import artifacts, network
 from .companion import without_companion
+from .reader import without_reader
 from .config import Recipe
 from .evaluate import read_labelled, scores
 from .text import ReviewTokenizer, classifier_ids, clean
@@ -173,7 +174,7 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
 
     set_seed(mix.seed, reproducible=True)
     base = SentimentModel.load(start, precision="fp32")
-    base.companion = None   # the LSTM alone is what trains; a companion is fitted to the result afterwards
+    base.companion = base.reader = None   # the LSTM alone trains; a companion and a reader are added afterwards
     recipe, tokenizer = base.recipe, base.tokenizer
     imdb = read_labelled(data / "imdb" / "imdb_train.csv.xz")
     train_idx, valid_idx = imdb_split(len(imdb), recipe)
@@ -218,7 +219,7 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
         type(base.net)({k: v.float() for k, v in learn.model.state_dict().items()}), tokenizer, recipe, {}, "fp32"),
         valid_frames)
     print(f"after: {after}", flush=True)
-    card = without_companion(artifacts.read_card(start))
+    card = without_companion(without_reader(artifacts.read_card(start)))
     rewrites = ("" if not (mix.negation_flips or mix.contrast_joins) else
                 " plus counterfactual rewrites of them (counterfactual.py: negation added to or removed from a copula, "
                 "label flipped; opposite-verdict clauses joined by 'but', 'although', 'however', 'even though')")

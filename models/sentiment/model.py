@@ -15,6 +15,7 @@ from . import artifacts
 from .companion import Companion, blend
 from .config import Recipe
 from .lean import LeanClassifier, quantize_int8
+from .reader import Reader
 from .text import PAD, ReviewTokenizer, classifier_ids
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
@@ -72,7 +73,7 @@ class SentimentModel:
     keeps no state between calls."""
 
     def __init__(self, net: LeanClassifier, tokenizer: ReviewTokenizer, recipe: Recipe, card: dict,
-                 precision: str = DEFAULT_PRECISION, companion: Companion | None = None):
+                 precision: str = DEFAULT_PRECISION, companion: Companion | None = None, reader: Reader | None = None):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.precision = machine_precision() if precision == "auto" else precision
@@ -81,6 +82,7 @@ class SentimentModel:
         self.recipe = recipe
         self.card = card
         self.companion = companion   # a TF-IDF model whose P(pos) is averaged in (models/sentiment/companion.py)
+        self.reader = reader         # SmolLM2 read as a classifier, averaged in for short texts (reader.py)
 
     @property
     def version(self) -> str:
@@ -94,7 +96,7 @@ class SentimentModel:
         vocab = json.loads((folder / artifacts.VOCAB).read_text())
         tokenizer = ReviewTokenizer.from_files(folder / artifacts.TOKENIZER, vocab, recipe.prefix_space)
         return cls(LeanClassifier(load_file(str(folder / artifacts.WEIGHTS))), tokenizer, recipe, card, precision,
-                   Companion.load(folder))
+                   Companion.load(folder), Reader.load(folder))
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         ids = self.tokenizer.encode_batch([clip_chars(t) for t in texts])
@@ -119,4 +121,6 @@ class SentimentModel:
         p = self.p_positive(self.encode(texts))
         if self.companion is not None:
             p = blend(p, self.companion.p_positive(texts), self.companion.shares(texts))
+        if self.reader is not None:
+            p = self.reader.blended(p, texts)
         return [SentimentResult("pos" if x >= 0.5 else "neg", round(x, 6)) for x in p]
