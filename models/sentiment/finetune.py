@@ -27,9 +27,9 @@ import torch
 
 from . import artifacts, network
 from .companion import without_companion
-from .reader import without_reader
 from .config import Recipe
 from .evaluate import read_labelled, scores
+from .reader import without_reader
 from .text import ReviewTokenizer, classifier_ids, clean
 
 SHORT_FILES = ("kotzias_yelp", "kotzias_amazon", "blitzer_dvd", "airline_tweets", "tweeteval")

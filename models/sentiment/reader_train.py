@@ -9,12 +9,12 @@ is lowercased in place. One pass in length-sorted batches, AdamW with a linear w
 `CHECKPOINT_EVERY` steps the adapters, the head, the optimiser's moments and the step are written to `DIR`
 (safetensors + JSON), so `--resume` goes on where a run stopped. Validation (short_valid, IMDB valid crops and
 counterfactual rewrites of both, finetune.counterfactual_valid) is scored at the end and written to
-`DIR/reader_card.json`; `add_reader` puts the reader into a model folder with its share chosen on it. Nothing here reads the IMDB test split.
+`DIR/reader_card.json`; `add_reader` puts the reader into a model folder with its share chosen on it. Nothing
+here reads the IMDB test split.
 """
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 from safetensors.torch import load_file, save_file
 
-from .companion import SHORT_WORDS, is_short
+from .companion import SHORT_WORDS, blend, is_short
 from .config import recipe
 from .evaluate import read_labelled
 from .finetune import Mix, counterfactual_valid, fitted_polarity, imdb_split, read_short_texts, sentence_crops
@@ -111,13 +111,13 @@ def load_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW) -> int:
         return 0
     step = json.loads((out / STATE).read_text())["step"]
     tensors = load_file(str(out / CHECKPOINT))
-    params = reader.trainable()
+    names = {id(p): name for name, p in reader.trainable().items()}
     with torch.no_grad():
-        for name, p in params.items():
+        for name, p in reader.trainable().items():
             p.copy_(tensors[f"param/{name}"])
     for group in opt.param_groups:
         for p in group["params"]:
-            name = next(n for n, q in params.items() if q is p)
+            name = names[id(p)]
             opt.state[p] = {"step": torch.tensor(float(step)),
                             "exp_avg": tensors[f"exp_avg/{name}"], "exp_avg_sq": tensors[f"exp_avg_sq/{name}"]}
     return step
@@ -180,7 +180,6 @@ def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bo
     return card
 
 
-
 def add_reader(model_dir: Path, reader_dir: Path, data: Path) -> dict:
     """Put the trained reader in `reader_dir` into the model folder `model_dir` with its share of a short text's
     average chosen on validation (the mean accuracy over short_valid, the IMDB valid crops and the counterfactual
@@ -200,7 +199,7 @@ def add_reader(model_dir: Path, reader_dir: Path, data: Path) -> dict:
               for name, f in valid.items()}
 
     def accuracy(share: float) -> dict[str, float]:
-        return {name: round(float(np.mean((np.where(short, (1 - share) * base + share * mine, base) >= 0.5) == y)), 5)
+        return {name: round(float(np.mean((np.where(short, blend(base, mine, share), base) >= 0.5) == y)), 5)
                 for name, (base, mine, short, y) in scored.items()}
 
     reader.share = max(SHARES, key=lambda share: float(np.mean(list(accuracy(share).values()))))
