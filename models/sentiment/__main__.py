@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     reader.add_argument("--minutes", type=float, help="stop after this many minutes with a checkpoint")
     reader.add_argument("--resume", action="store_true", help="go on from the checkpoint in --out")
     reader.add_argument("--limit", type=int, help="train on a seeded sample of N texts (a smoke run)")
+    reader.add_argument("--start", type=Path, metavar="READER_DIR", help="begin from this trained reader's weights")
+    reader.add_argument("--negation-flips", type=int, default=0, metavar="COPIES",
+                        help="add counterfactual negation flips (counterfactual.py), this many copies each")
+    reader.add_argument("--contrast-joins", type=int, default=0, metavar="N", help="add N counterfactual contrast joins")
+    reader.add_argument("--base-texts", type=int, metavar="N",
+                        help="a seeded sample of N of the short texts and crops (the rewrites are all kept)")
     reader.add_argument("--into", type=Path, metavar="MODEL_DIR", help="once trained, put the reader into this model "
                         "folder (changed in place) with its share chosen on validation")
 
@@ -161,9 +167,12 @@ def run_companion(args) -> int:
 
 
 def run_reader(args) -> int:
-    from .reader_train import add_reader, train_reader
+    from .reader_train import Schedule, add_reader, train_reader
 
-    card = train_reader(args.data, args.out, args.minutes, args.resume, limit=args.limit)
+    schedule = Schedule(negation_flips=args.negation_flips, contrast_joins=args.contrast_joins,
+                        base_texts=args.base_texts)
+    card = train_reader(args.data, args.out, args.minutes, args.resume, schedule=schedule, limit=args.limit,
+                        start=args.start)
     print(json.dumps(dict(out=str(args.out), done=card is not None, **(card or {}).get("validation", {}))))
     if card is not None and args.into:
         model_card = add_reader(args.into, args.out, args.data)

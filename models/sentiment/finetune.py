@@ -82,7 +82,8 @@ def review_sentences(texts: list[str], labels: np.ndarray, words: tuple[int, int
     low, high = words
     for text, y in zip(texts, labels):
         sentences = [s for s in SENTENCE_END.split(clean(text)) if low <= len(s.split()) <= high]
-        for sentence in ({*sentences[:1], *sentences[-1:]} if ends_only else dict.fromkeys(sentences)):
+        # dict, not set: the same order in every process (str hashes are salted), so a sample of these repeats
+        for sentence in dict.fromkeys(sentences[:1] + sentences[-1:] if ends_only else sentences):
             rows.append(sentence)
             ys.append(int(y))
     return pd.DataFrame(dict(text=rows, y=np.asarray(ys, dtype=int), source="imdb_train_sentence"))

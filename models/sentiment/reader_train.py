@@ -1,12 +1,15 @@
 """Train the short-text reader (reader.py) on CPU or GPU, resumably.
 
     python -m models.sentiment reader --data ../shared/datasets --out DIR [--minutes 60] [--resume]
+        [--start READER_DIR] [--negation-flips COPIES] [--contrast-joins N] [--base-texts N]
 
 Texts: the short-text train files (finetune.read_short_texts: Yelp and Amazon sentences, Amazon DVD titles and
 bodies, airline tweets, TweetEval; never kotzias_imdb, which comes from IMDB test) and a seeded sample of the first
 and last sentences of IMDB train reviews that a TF-IDF model agrees with (finetune.sentence_crops); a seeded share
-is lowercased in place. One pass in length-sorted batches, AdamW with a linear warm-up and decay. Every
-`CHECKPOINT_EVERY` steps the adapters, the head, the optimiser's moments and the step are written to `DIR`
+is lowercased in place. Optionally counterfactual.py's rewrites of these and of IMDB train sentences join the mix
+(negation flips, contrast joins), the original texts sampled down (`base_texts`), from an earlier reader's weights
+(`--start`); `--resume` needs the same options, as they make the texts. One pass in length-sorted batches, AdamW
+with a linear warm-up and decay. Every `CHECKPOINT_EVERY` steps the adapters, the head, the optimiser's moments and the step are written to `DIR`
 (safetensors + JSON), so `--resume` goes on where a run stopped. Validation (short_valid, IMDB valid crops and
 counterfactual rewrites of both, finetune.counterfactual_valid) is scored at the end and written to
 `DIR/reader_card.json`; `add_reader` puts the reader into a model folder with its share chosen on it. Nothing
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +30,9 @@ from safetensors.torch import load_file, save_file
 from .companion import SHORT_WORDS, blend, is_short
 from .config import recipe
 from .evaluate import read_labelled
-from .finetune import Mix, counterfactual_valid, fitted_polarity, imdb_split, read_short_texts, sentence_crops
-from .reader import VERSION_SUFFIX, Reader, ReaderConfig, smollm2_backbone, summary_sentence
+from .finetune import (Mix, counterfactual_valid, fitted_polarity, imdb_split, read_short_texts, review_sentences,
+                       sentence_crops, with_counterfactuals)
+from .reader import WEIGHTS, Reader, ReaderConfig, smollm2_backbone, summary_sentence, version_suffix
 
 CHECKPOINT, STATE, CARD = "checkpoint.safetensors", "checkpoint.json", "reader_card.json"
 CHECKPOINT_EVERY = 50
@@ -44,6 +48,9 @@ class Schedule:
     crops: int = 10_000          # IMDB train sentence crops sampled into the mix
     lowercase_share: float = 0.2
     chunk: int = 50              # batches whose texts are sorted by length together
+    negation_flips: int = 0      # counterfactual.py rewrites added to the mix: copies of each negation flip
+    contrast_joins: int = 0      # ... and this many contrast joins
+    base_texts: int | None = None   # a seeded sample of the short texts and crops (a shorter pass), or all
     seed: int = 42
 
 
@@ -59,6 +66,15 @@ def training_texts(data: Path, schedule: Schedule) -> tuple[pd.DataFrame, dict[s
     crops = sentence_crops(imdb_train["text"].tolist(), imdb_train["y"].to_numpy(), mix, polarity)
     crops = crops.sample(n=min(schedule.crops, len(crops)), random_state=schedule.seed)
     train = pd.concat([short_train, crops], ignore_index=True)
+    if schedule.negation_flips or schedule.contrast_joins:
+        sentences = review_sentences(imdb_train["text"].tolist(), imdb_train["y"].to_numpy(), (3, 20), ends_only=False)
+        train = with_counterfactuals(train, sentences, polarity, replace(
+            mix, negation_flips=schedule.negation_flips, contrast_joins=schedule.contrast_joins))
+    if schedule.base_texts is not None:
+        rewritten = train["source"].str.contains("+", regex=False)
+        base = train[~rewritten]
+        train = pd.concat([base.sample(n=min(schedule.base_texts, len(base)), random_state=schedule.seed),
+                           train[rewritten]], ignore_index=True)
     lower = np.random.default_rng(schedule.seed).random(len(train)) < schedule.lowercase_share
     train.loc[lower, "text"] = train.loc[lower, "text"].str.lower()
     valid_crops = sentence_crops(imdb_valid["text"].tolist(), imdb_valid["y"].to_numpy(), mix, polarity)
@@ -130,8 +146,9 @@ def validation_accuracy(reader: Reader, frames: dict[str, pd.DataFrame]) -> dict
 
 def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bool = False,
                  config: ReaderConfig = ReaderConfig(), schedule: Schedule = Schedule(),
-                 backbone=None, tokenizer=None, limit: int | None = None) -> dict | None:
-    """Train (or go on training) the reader into `out`; its card once the pass is done, else None."""
+                 backbone=None, tokenizer=None, limit: int | None = None, start: Path | None = None) -> dict | None:
+    """Train (or go on training) the reader into `out`; its card once the pass is done, else None. `start`: a
+    trained reader's folder whose adapters and head this pass begins from (a checkpoint in `out` wins on --resume)."""
     from models.sentiment.train import hardware
 
     torch.manual_seed(schedule.seed)
@@ -139,6 +156,8 @@ def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bo
     if backbone is None:
         backbone, tokenizer = smollm2_backbone()
     reader = Reader(backbone, tokenizer, config)
+    if start is not None:
+        reader.load_state_dict(load_file(str(start / WEIGHTS)), strict=False)
     opt = optimiser(reader, schedule)
     step = load_checkpoint(out, reader, opt) if resume else 0
     train, valid = training_texts(data, schedule)
@@ -172,6 +191,7 @@ def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bo
             return None
     reader.save(out)
     card = dict(config=asdict(config), schedule=asdict(schedule), texts=len(train),
+                started_from=None if start is None else json.loads((start / CARD).read_text()).get("schedule"),
                 sources=train["source"].value_counts().to_dict(), steps=len(batches),
                 validation=validation_accuracy(reader, valid), hardware=hardware(),
                 seconds_last_run=round(time.time() - t0))
@@ -206,7 +226,8 @@ def add_reader(model_dir: Path, reader_dir: Path, data: Path) -> dict:
     reader.save(model_dir)
     trained = json.loads((reader_dir / CARD).read_text())
     card = artifacts.read_card(model_dir)
-    card.update(version=f"{card['version']}{VERSION_SUFFIX}", started_from=card["version"],
+    suffix = version_suffix((reader_dir / WEIGHTS).stat().st_mtime)
+    card.update(version=f"{card['version']}{suffix}", started_from=card["version"],
                 summary=card["summary"] + summary_sentence(reader.share, reader.config.tuned_layers),
                 reader=dict(trained, share=reader.share, short_words=SHORT_WORDS,
                             validation={str(share): accuracy(share) for share in SHARES}))

@@ -1,5 +1,6 @@
 """The short-text fine-tune: its data mix and a whole run on a tiny model (seconds)."""
 import json
+import os
 import random
 
 import numpy as np
@@ -55,6 +56,20 @@ def test_crops_keep_verdict_sentences_and_drop_those_tfidf_disagrees_with():
     crops = sentence_crops(texts, labels, Mix(crop_confidence=0.7))
     assert len(crops) and not crops["text"].str.contains("Tuesday").any()
     assert set(crops["source"]) == {"imdb_train_crop"}
+
+
+def test_review_sentences_come_in_the_same_order_in_every_process():
+    """Sampled crops must repeat across runs for a training run to resume on the same texts: str hashes differ by
+    process, so a set would not do."""
+    import subprocess
+    import sys
+
+    script = ("from models.sentiment.finetune import review_sentences; import numpy as np; "
+              "texts = [f'Opening line {i} is here. Middle bit {i} follows. Last words {i} end it.' for i in range(40)]; "
+              "print(review_sentences(texts, np.ones(40), (2, 10), ends_only=True)['text'].tolist())")
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1 and "Opening line 0" in runs.pop()
 
 
 def test_lowercased_copies_are_added_not_substituted():

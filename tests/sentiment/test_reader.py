@@ -1,6 +1,7 @@
 """The short-text reader on a tiny Llama built here (the real SmolLM2 is never loaded): what trains, what is
 stored, how it is averaged into a verdict, that a stopped run resumes to the same weights, and how it is attached."""
 import json
+import re
 import shutil
 
 import numpy as np
@@ -104,6 +105,19 @@ def train_tiny(data, out, **options):
                         tokenizer=tokenizer, **options)
 
 
+def test_counterfactual_rewrites_join_a_sampled_mix(data):
+    from models.sentiment.reader_train import training_texts
+
+    plain, _ = training_texts(data, Schedule(crops=40))
+    mixed, _ = training_texts(data, Schedule(crops=40, negation_flips=1, contrast_joins=30, base_texts=50))
+    rewritten = mixed["source"].str.contains("+", regex=False)
+    assert (~rewritten).sum() == 50
+    assert set(mixed.loc[~rewritten, "text"].str.lower()) <= set(plain["text"].str.lower())   # a share is lowercased
+    assert mixed["source"].str.endswith("+negation").any() and mixed["source"].str.endswith("+contrast").sum() == 30
+    flipped = mixed[mixed["source"].str.endswith("+negation")]
+    assert flipped["text"].str.contains(r"\b(?:not|never)\b|n't", case=False).any()
+
+
 def test_a_stopped_run_resumes_to_the_weights_of_an_unstopped_one(data, tmp_path):
     whole = train_tiny(data, tmp_path / "whole")
     assert whole is not None and {"short_valid", "imdb_valid_crops"} <= set(whole["validation"])
@@ -121,7 +135,8 @@ def test_an_attached_reader_moves_short_verdicts_and_is_checksummed(data, tiny_m
     folder = shutil.copytree(tiny_model_dir, tmp_path / "model")
     card = add_reader(folder, tmp_path / "reader", data)
     base, model = SentimentModel.load(tiny_model_dir), SentimentModel.load(folder)
-    assert model.version == base.version + "+smollm2" == card["version"]
+    assert model.version == card["version"] and re.fullmatch(re.escape(base.version) + r"\+smollm2-\d{8}-\d{4}",
+                                                             model.version)
     assert card["reader"]["share"] == model.reader.share in SHARES
     assert set(card["reader"]["validation"]) == {str(s) for s in SHARES}
     assert without_reader(card)["version"] == base.version and without_reader(card)["summary"] == base.card["summary"]
