@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     reader.add_argument("--start", type=Path, metavar="READER_DIR", help="begin from this trained reader's weights")
     reader.add_argument("--negation-flips", type=int, default=0, metavar="COPIES",
                         help="add counterfactual negation flips (counterfactual.py), this many copies each")
-    reader.add_argument("--contrast-joins", type=int, default=0, metavar="N", help="add N counterfactual contrast joins")
+    reader.add_argument("--contrast-joins", type=int, default=0, metavar="N",
+                        help="add N counterfactual contrast joins")
     reader.add_argument("--base-texts", type=int, metavar="N",
                         help="a seeded sample of N of the short texts and crops (the rewrites are all kept)")
     reader.add_argument("--into", type=Path, metavar="MODEL_DIR", help="once trained, put the reader into this model "

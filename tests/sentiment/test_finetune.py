@@ -65,7 +65,8 @@ def test_review_sentences_come_in_the_same_order_in_every_process():
     import sys
 
     script = ("from models.sentiment.finetune import review_sentences; import numpy as np; "
-              "texts = [f'Opening line {i} is here. Middle bit {i} follows. Last words {i} end it.' for i in range(40)]; "
+              "texts = [f'Opening line {i} is here. Middle bit {i} follows. Last words {i} end it.' "
+              "for i in range(40)]; "
               "print(review_sentences(texts, np.ones(40), (2, 10), ends_only=True)['text'].tolist())")
     runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}

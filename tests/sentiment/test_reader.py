@@ -3,6 +3,7 @@ stored, how it is averaged into a verdict, that a stopped run resumes to the sam
 import json
 import re
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -78,7 +79,7 @@ def test_a_reader_file_without_its_tensors_is_refused(tmp_path):
 
     tiny_reader().save(tmp_path)
     save_file({"head.weight": torch.zeros(2, 64)}, str(tmp_path / WEIGHTS))
-    with pytest.raises(ValueError, match="lacks"):
+    with pytest.raises(ValueError, match="does not fit"):
         Reader.load(tmp_path)
 
 
@@ -99,10 +100,12 @@ def data(tmp_path):
     return folder
 
 
-def train_tiny(data, out, **options):
+TINY_SCHEDULE = Schedule(batch=16, warmup=2, crops=40)
+
+
+def train_tiny(data, out, config=TINY, schedule=TINY_SCHEDULE, **options):
     backbone, tokenizer = tiny_backbone()
-    return train_reader(data, out, config=TINY, schedule=Schedule(batch=16, warmup=2, crops=40), backbone=backbone,
-                        tokenizer=tokenizer, **options)
+    return train_reader(data, out, config=config, schedule=schedule, backbone=backbone, tokenizer=tokenizer, **options)
 
 
 def test_counterfactual_rewrites_join_a_sampled_mix(data):
@@ -128,6 +131,21 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_unstopped_one(data, tmp_path
     a, b = Reader.load(tmp_path / "whole"), Reader.load(tmp_path / "parts")
     for name, p in a.trainable().items():
         assert torch.allclose(p, b.trainable()[name], atol=1e-5), name
+
+
+def test_a_resume_with_other_options_is_refused(data, tmp_path):
+    assert train_tiny(data, tmp_path / "run", minutes=0) is None
+    with pytest.raises(ValueError, match="another run"):
+        train_tiny(data, tmp_path / "run", resume=True, schedule=replace(TINY_SCHEDULE, negation_flips=1))
+
+
+def test_a_run_starts_from_a_trained_reader_of_the_same_shape_only(data, tmp_path):
+    first = train_tiny(data, tmp_path / "first")
+    second = train_tiny(data, tmp_path / "second", start=tmp_path / "first")
+    assert second["start_schedule"] == first["schedule"] and first["start_schedule"] is None
+    wider = ReaderConfig(tuned_layers=2, rank=4, alpha=8, dropout=0.0, max_tokens=16)
+    with pytest.raises(ValueError, match="does not fit"):
+        train_tiny(data, tmp_path / "third", config=wider, start=tmp_path / "first")
 
 
 def test_an_attached_reader_moves_short_verdicts_and_is_checksummed(data, tiny_model_dir, tmp_path):
