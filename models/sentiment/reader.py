@@ -114,7 +114,8 @@ class Reader(torch.nn.Module):
     def load_trained(self, path: Path) -> None:
         """Its adapters and head from a reader.safetensors, which must hold exactly those (the same config's)."""
         state = load_file(str(path))
-        missing, extra = set(self.trainable()) - set(state), set(state) - set(self.trainable())
+        names = set(self.trainable())
+        missing, extra = names - set(state), set(state) - names
         if missing or extra:
             raise ValueError(f"{path} does not fit this reader: {len(missing)} tensors missing, {len(extra)} extra, "
                              f"e.g. {sorted(missing or extra)[0]}")
